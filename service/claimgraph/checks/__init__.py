@@ -1,0 +1,1 @@
+"""Checks: SHACL validation, OWL consistency and inference."""

@@ -1,0 +1,85 @@
+"""Settings, read once from CLAIMGRAPH_* environment variables and CLI flags.
+
+One frozen dataclass so that every stage sees the same values and tests can
+build their own without touching the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _project_root() -> Path:
+    # service/claimgraph/config.py -> project root; overridable for installed copies.
+    env = os.environ.get("CLAIMGRAPH_ROOT")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CLAIMGRAPH_{name}", default)
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"CLAIMGRAPH_{name}: expected a number, got {raw!r}")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"CLAIMGRAPH_{name}: expected an integer, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=_project_root)
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA", str(_project_root() / "data"))))
+    ontology_dir: Path = field(default_factory=lambda: Path(_env("ONTOLOGY", str(_project_root() / "ontology"))))
+    queries_dir: Path = field(default_factory=lambda: Path(_env("QUERIES", str(_project_root() / "queries"))))
+    store: Path = field(default_factory=lambda: Path(_env("STORE", str(_project_root() / "var" / "store"))))
+    # Minted IRIs live under this base, so a deployment can publish under its own domain.
+    base_iri: str = field(default_factory=lambda: _env("BASE_IRI", "http://127.0.0.1:8000/id/"))
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: _env_int("PORT", 8000))
+    # Public URL of the service (for the service description); defaults from host/port.
+    public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
+    reasoner: str = field(default_factory=lambda: _env("REASONER", "hermit"))
+    query_timeout: float = field(default_factory=lambda: _env_float("QUERY_TIMEOUT", 10.0))
+    workers: int = field(default_factory=lambda: _env_int("WORKERS", 2))
+    worker_memory_mb: int = field(default_factory=lambda: _env_int("WORKER_MEMORY_MB", 2048))
+    max_query_bytes: int = field(default_factory=lambda: _env_int("MAX_QUERY_BYTES", 65536))
+    max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 16 * 1024 * 1024))
+    max_result_rows: int = field(default_factory=lambda: _env_int("MAX_RESULT_ROWS", 100000))
+    max_result_bytes: int = field(default_factory=lambda: _env_int("MAX_RESULT_BYTES", 64 * 1024 * 1024))
+    queue_size: int = field(default_factory=lambda: _env_int("QUEUE_SIZE", 32))
+    update_token: str = field(default_factory=lambda: _env("UPDATE_TOKEN", ""))
+    service_allowlist: str = field(default_factory=lambda: _env("SERVICE_ALLOWLIST", ""))
+    cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", "*"))
+    cache_entries: int = field(default_factory=lambda: _env_int("CACHE_ENTRIES", 2048))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+
+    def with_overrides(self, **kw: Any) -> "Settings":
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in kw.items() if k in known and v is not None})
+
+    @property
+    def url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def allowed_services(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.service_allowlist.split(",") if s.strip())
+
+
+def load() -> Settings:
+    return Settings()

@@ -1,0 +1,313 @@
+"""One article folder: article.txt + reading.yaml -> an Article with computed offsets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+from .fields import ITEM_ID, SLUG, Fields, items
+from .locate import locate
+from .model import (
+    ATTRIBUTIONS, AUTHOR, CLAIM_KINDS, MENTION_ROLES, PRECISIONS, SENTENCE_ROLES, STANCES, TIME_BASES,
+    Article, Claim, Entity, Event, Mention, PolicyUse, Sentence, Span, When,
+)
+from .problems import Problem
+from .yamlfile import Node, load_yaml
+
+DATE = re.compile(r"^(-?[0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+GENRES = ("OpinionNewsArticle", "NewsArticle", "AnalysisNewsArticle", "ReportageNewsArticle", "Article")
+
+
+def paragraphs_of(text: str) -> list[Span]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            b = pos + line.index(stripped)
+            spans.append(Span(b, b + len(stripped), stripped))
+        pos += len(line) + 1
+    return spans
+
+
+def check_date(value: str) -> str | None:
+    m = DATE.match(value)
+    if not m:
+        return f"bad date {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)"
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    try:
+        dt.date(max(int(year), 1), int(month or 1), int(day or 1))
+    except ValueError:
+        return f"bad date {value!r}: no such day"
+    return None
+
+
+class ArticleReader:
+    """Validates one reading against its text and the register, collecting every problem."""
+
+    def __init__(self, folder: Path, shown_dir: str, entities: dict[str, Entity]):
+        self.folder = folder
+        self.slug = folder.name
+        self.text_file = f"{shown_dir}/article.txt"
+        self.file = f"{shown_dir}/reading.yaml"
+        self.entities = entities
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    def entity_ref(self, f: Fields, key: str, value: str | None, allow_author: bool = False) -> bool:
+        if value is None:
+            return False
+        if allow_author and value == AUTHOR:
+            return True
+        if value not in self.entities:
+            f.problem(f"{f.what}: unknown entity {value!r} in {key}", key=key)
+            return False
+        return True
+
+    def read(self) -> Article | None:
+        if not SLUG.match(self.slug):
+            self.problem(0, f"article folder name {self.slug!r} must be a lowercase slug")
+        try:
+            raw = (self.folder / "article.txt").read_bytes()
+        except FileNotFoundError:
+            self.problems.append(Problem(self.text_file, 0, "file not found"))
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(self.text_file, 1, f"not valid UTF-8 at byte {exc.start}"))
+            return None
+        doc, errs = load_yaml(self.folder / "reading.yaml", self.file)
+        if errs:
+            self.problems.extend(errs)
+            return None
+        top = Fields(doc, self.file, self.problems, "reading")
+        top.allow(("article", "sentences", "claims", "events", "policies"))
+        meta = Fields(top.mapping("article") or Node(), self.file, self.problems, "article", top.line("article"))
+        if "article" not in top.node:
+            self.problem(1, "reading: missing article")
+        meta.allow(("title", "genre", "publisher", "author", "language", "url", "note", "published"))
+        publisher = meta.str("publisher", required=False)
+        self.entity_ref(meta, "publisher", publisher)
+        author = meta.str("author", required=False)
+        self.entity_ref(meta, "author", author)
+        paragraphs = paragraphs_of(text)
+        sentences = self.read_sentences(top, text, paragraphs)
+        by_id = {s.id: s for s in sentences}
+        claims = self.read_claims(top, text, by_id)
+        events = self.read_events(top, text, by_id)
+        policies = self.read_policies(top, text, by_id)
+        return Article(
+            slug=self.slug,
+            text=text,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            title=meta.str("title") or self.slug,
+            genre=meta.choice("genre", GENRES, default="NewsArticle") or "NewsArticle",
+            publisher=publisher,
+            author=author,
+            language=meta.str("language", required=False, default="en") or "en",
+            url=meta.str("url", required=False),
+            note=meta.str("note", required=False),
+            paragraphs=paragraphs,
+            sentences=sentences,
+            claims=claims,
+            events=events,
+            policies=policies,
+        )
+
+    def read_sentences(self, top: Fields, text: str, paragraphs: list[Span]) -> list[Sentence]:
+        out: list[Sentence] = []
+        pos = 0
+        last_line = top.line("sentences")
+        for index, (node, line) in enumerate(items(top.node.get("sentences"), self.file, self.problems, "sentences", last_line)):
+            last_line = line
+            f = Fields(node, self.file, self.problems, "sentence", line)
+            f.allow(("id", "text", "role", "mentions", "note"))
+            sid, words = f.str("id"), f.str("text")
+            role = f.choice("role", SENTENCE_ROLES, default="body") or "body"
+            if sid is None or words is None:
+                continue
+            if not ITEM_ID.match(sid) or sid in {s.id for s in out}:
+                f.problem(f"sentence id {sid!r} is malformed or repeated", key="id")
+                continue
+            if not words.strip() or words != words.strip():
+                f.problem(f"sentence {sid}: text must not be empty or start/end with whitespace", key="text")
+                continue
+            at = text.find(words, pos)
+            if at < 0:
+                where = "anywhere in the text" if text.find(words) < 0 else "after the previous sentence"
+                f.problem(f"sentence {sid}: text {words[:60]!r} not found {where}", key="text")
+                continue
+            gap = text[pos:at]
+            if gap.strip():
+                f.problem(f"sentence {sid}: text before it is not covered by any sentence: {gap.strip()[:60]!r}", key="text")
+            span = Span(at, at + len(words), words)
+            para = next((i for i, p in enumerate(paragraphs, 1) if p.begin <= span.begin and span.end <= p.end), 0)
+            if not para:
+                f.problem(f"sentence {sid}: crosses a paragraph boundary", key="text")
+            sentence = Sentence(sid, index + 1, span, role, para)
+            sentence.mentions = self.read_mentions(f, text, sentence)
+            out.append(sentence)
+            pos = span.end
+        if text[pos:].strip() and not any(p.file == self.file for p in self.problems):
+            self.problem(last_line, f"text after the last sentence is not covered: {text[pos:].strip()[:60]!r}")
+        if not out:
+            self.problem(top.line("sentences"), "reading: no sentences")
+        return out
+
+    def read_mentions(self, sf: Fields, text: str, sentence: Sentence) -> list[Mention]:
+        out = []
+        for k, (node, line) in enumerate(items(sf.node.get("mentions"), self.file, self.problems, "mentions", sf.line("mentions")), 1):
+            f = Fields(node, self.file, self.problems, f"mention in {sentence.id}", line)
+            f.allow(("text", "entity", "role", "occurrence", "note"))
+            words, entity = f.str("text"), f.str("entity")
+            role = f.choice("role", MENTION_ROLES, default="other") or "other"
+            if words is None or not self.entity_ref(f, "entity", entity):
+                continue
+            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}")
+            if isinstance(span, str):
+                f.problem(f"mention in {sentence.id}: {span}", key="text")
+                continue
+            out.append(Mention(f"{sentence.id}-m{k}", span, entity, role, sentence.id))
+        return out
+
+    def containing(self, span: Span, sentences: dict[str, Sentence]) -> Sentence | None:
+        return next((s for s in sentences.values() if s.span.begin <= span.begin and span.end <= s.span.end), None)
+
+    def scoped(self, f: Fields, text: str, key: str, sentences: dict[str, Sentence], sid: str | None) -> Span | None:
+        words = f.str(key, required=False)
+        if words is None:
+            return None
+        if sid is not None:
+            if sid not in sentences:
+                f.problem(f"{f.what}: unknown sentence {sid!r}", key="sentence")
+                return None
+            s = sentences[sid]
+            span = locate(text, words, s.span.begin, s.span.end, f.int("occurrence"), f"sentence {sid}")
+        else:
+            span = locate(text, words, 0, len(text), f.int("occurrence"), "the text")
+        if isinstance(span, str):
+            f.problem(f"{f.what}: {span}", key=key)
+            return None
+        return span
+
+    def read_claims(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[Claim]:
+        out: list[Claim] = []
+        seen: set[str] = set()
+        for node, line in items(top.node.get("claims"), self.file, self.problems, "claims", top.line("claims")):
+            f = Fields(node, self.file, self.problems, "claim", line)
+            f.allow(("id", "quote", "sentence", "occurrence", "claimant", "attribution", "kind", "about", "topics",
+                     "stance", "stanceToward", "hedge", "paraphrase", "note"))
+            cid = f.str("id")
+            if cid is None:
+                continue
+            f.what = f"claim {cid}"
+            if not ITEM_ID.match(cid) or cid in seen:
+                f.problem(f"claim id {cid!r} is malformed or repeated", key="id")
+                continue
+            seen.add(cid)
+            if f.str("quote") is None:
+                continue
+            span = self.scoped(f, text, "quote", sentences, f.str("sentence", required=False))
+            claimant = f.str("claimant")
+            ok_claimant = self.entity_ref(f, "claimant", claimant, allow_author=True)
+            attribution = f.choice("attribution", ATTRIBUTIONS)
+            if claimant == AUTHOR and attribution == "reported":
+                f.problem(f"claim {cid}: a reported claim needs the claimant whose view is reported, not the author", key="attribution")
+            if claimant not in (None, AUTHOR) and attribution == "own-voice":
+                f.problem(f"claim {cid}: own-voice claims are the author's; claimant must be 'author'", key="attribution")
+            kind = f.choice("kind", CLAIM_KINDS)
+            about = f.strs("about", required=True)
+            ok_about = all(self.entity_ref(f, "about", a) for a in about) and bool(about)
+            topics = f.strs("topics")
+            ok_topics = all(self.entity_ref(f, "topics", t) for t in topics)
+            stance = f.choice("stance", STANCES)
+            toward = f.str("stanceToward", required=False) or (about[0] if about else None)
+            ok_toward = self.entity_ref(f, "stanceToward", toward)
+            if span is None or None in (attribution, kind, stance) or not (ok_claimant and ok_about and ok_topics and ok_toward):
+                continue
+            sentence = self.containing(span, sentences)
+            if sentence is None:
+                f.problem(f"claim {cid}: quote spans more than one sentence", key="quote")
+                continue
+            hedge = None
+            cue = f.str("hedge", required=False)
+            if cue is not None:
+                found = locate(text, cue, sentence.span.begin, sentence.span.end, None, f"sentence {sentence.id}")
+                if isinstance(found, str):
+                    # Prefer the cue inside the quote when the sentence repeats it.
+                    found = locate(text, cue, span.begin, span.end, None, f"the quote of claim {cid}")
+                if isinstance(found, str):
+                    f.problem(f"claim {cid}: hedge {found}", key="hedge")
+                    continue
+                hedge = found
+            out.append(Claim(cid, span, sentence.id, claimant, attribution, kind, about, stance, toward, topics, hedge,
+                             f.str("paraphrase", required=False), f.str("note", required=False)))
+        return out
+
+    def read_when(self, f: Fields, text: str, sentences: dict[str, Sentence], sid: str | None) -> When | None:
+        node = f.mapping("when")
+        if node is None:
+            return None
+        w = Fields(node, self.file, self.problems, f"{f.what} when")
+        w.allow(("text", "start", "end", "precision", "basis", "sentence", "occurrence"))
+        start, end = w.str("start", required=False), w.str("end", required=False)
+        for key, value in (("start", start), ("end", end)):
+            if value is not None and (err := check_date(value)):
+                w.problem(f"{f.what}: {key}: {err}", key=key)
+                return None
+        if start and end and _pad(start, low=True) > _pad(end, low=False):
+            w.problem(f"{f.what}: start {start} is after end {end}", key="end")
+            return None
+        precision = w.choice("precision", PRECISIONS)
+        basis = w.choice("basis", TIME_BASES, default="text") or "text"
+        span = self.scoped(w, text, "text", sentences, w.str("sentence", required=False) or sid)
+        if precision is None:
+            return None
+        return When(start, end, precision, basis, span)
+
+    def read_events(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[Event]:
+        out: list[Event] = []
+        for node, line in items(top.node.get("events"), self.file, self.problems, "events", top.line("events")):
+            f = Fields(node, self.file, self.problems, "event", line)
+            f.allow(("id", "entity", "label", "mention", "sentence", "occurrence", "when", "order", "note"))
+            eid = f.str("id")
+            if eid is None:
+                continue
+            f.what = f"event {eid}"
+            if not ITEM_ID.match(eid) or eid in {e.id for e in out}:
+                f.problem(f"event id {eid!r} is malformed or repeated", key="id")
+                continue
+            entity = f.str("entity", required=False)
+            if entity is not None and not self.entity_ref(f, "entity", entity):
+                continue
+            sid = f.str("sentence", required=False)
+            span = self.scoped(f, text, "mention", sentences, sid)
+            when = self.read_when(f, text, sentences, sid)
+            out.append(Event(eid, f.str("label") or eid, entity, span, when, f.int("order") or 0))
+        return out
+
+    def read_policies(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[PolicyUse]:
+        out: list[PolicyUse] = []
+        for node, line in items(top.node.get("policies"), self.file, self.problems, "policies", top.line("policies")):
+            f = Fields(node, self.file, self.problems, "policy", line)
+            f.allow(("id", "entity", "mention", "sentence", "occurrence", "note"))
+            pid, entity = f.str("id"), f.str("entity")
+            if pid is None or not self.entity_ref(f, "entity", entity):
+                continue
+            if entity and self.entities[entity].type != "Policy":
+                f.problem(f"policy {pid}: entity {entity!r} is a {self.entities[entity].type}, not a Policy", key="entity")
+                continue
+            f.what = f"policy {pid}"
+            span = self.scoped(f, text, "mention", sentences, f.str("sentence", required=False))
+            out.append(PolicyUse(pid, entity, span))
+        return out
+
+
+def _pad(date: str, low: bool) -> str:
+    parts = date.split("-") if not date.startswith("-") else date[1:].split("-")
+    parts += ["01" if low else "12", "01" if low else "31"][len(parts) - 1:]
+    return "-".join(parts[:3])

@@ -1,0 +1,34 @@
+"""The whole corpus: register, every article folder, and source context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .article import ArticleReader
+from .entities import load_entities
+from .facts import load_facts
+from .model import Corpus
+from .problems import Problem, ReadingError, rel
+
+
+def load_corpus(data_dir: Path, strict: bool = True) -> tuple[Corpus, list[Problem]]:
+    """Load and check everything under data_dir; raise ReadingError if strict and any problem."""
+    problems: list[Problem] = []
+    shown_root = data_dir.resolve().parent
+    entities, errs = load_entities(data_dir / "entities.yaml", rel(data_dir / "entities.yaml", shown_root))
+    problems += errs
+    articles = []
+    folders = sorted(p for p in (data_dir / "articles").iterdir() if p.is_dir()) if (data_dir / "articles").is_dir() else []
+    for folder in folders:
+        reader = ArticleReader(folder, rel(folder, shown_root), entities)
+        article = reader.read()
+        problems += reader.problems
+        if article is not None:
+            articles.append(article)
+    facts, errs = load_facts(data_dir / "source-context.yaml", rel(data_dir / "source-context.yaml", shown_root), entities)
+    problems += errs
+    if not folders:
+        problems.append(Problem(rel(data_dir, shown_root), 0, "no article folders under articles/"))
+    if strict and problems:
+        raise ReadingError(problems)
+    return Corpus(entities, articles, facts), problems

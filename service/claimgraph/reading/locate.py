@@ -1,0 +1,45 @@
+"""Finding the curator's words in the text: the only source of offsets."""
+
+from __future__ import annotations
+
+from .model import Span
+
+
+def occurrences(haystack: str, needle: str) -> list[int]:
+    found, start = [], 0
+    while needle:
+        i = haystack.find(needle, start)
+        if i < 0:
+            break
+        found.append(i)
+        start = i + 1
+    return found
+
+
+def locate(text: str, words: str, begin: int, end: int, occurrence: int | None, scope: str) -> Span | str:
+    """Return the span of `words` inside text[begin:end], or a message saying why not.
+
+    Ambiguity is an error unless the curator says which occurrence is meant,
+    so a later edit of the text can never silently move an anchor.
+    """
+    if not isinstance(words, str) or not words.strip():
+        return "empty text to locate"
+    hits = occurrences(text[begin:end], words)
+    if not hits:
+        return f"{_short(words)} not found in {scope}"
+    if occurrence is None:
+        if len(hits) > 1:
+            return f"{_short(words)} is ambiguous: it occurs {len(hits)} times in {scope}; add occurrence: N"
+        occurrence = 1
+    if not isinstance(occurrence, int) or isinstance(occurrence, bool) or occurrence < 1:
+        return f"occurrence must be a positive integer, got {occurrence!r}"
+    if occurrence > len(hits):
+        return f"occurrence {occurrence} of {_short(words)} requested, but it occurs {len(hits)} time(s) in {scope}"
+    b = begin + hits[occurrence - 1]
+    span = Span(b, b + len(words), words)
+    assert text[span.begin : span.end] == words
+    return span
+
+
+def _short(words: str) -> str:
+    return repr(words if len(words) <= 60 else words[:57] + "...")

@@ -1,0 +1,194 @@
+"""One article as its own named graph: NIF text anchoring, mentions, claims, events, policies."""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib import Literal
+
+from ..namespaces import CG, ITSRDF, NIF, SCHEMA, Minter
+from ..reading.model import AUTHOR, Article, Span
+from .terms import en, integer, nonneg, plain, time_literal
+
+KIND_CLASS = {
+    "factual": CG.FactualClaim,
+    "causal": CG.CausalClaim,
+    "evaluative": CG.EvaluativeClaim,
+    "predictive": CG.PredictiveClaim,
+    "normative": CG.NormativeClaim,
+}
+STANCE = {"favourable": CG.Favourable, "critical": CG.Critical, "neutral": CG.Neutral, "mixed": CG.Mixed}
+ROLE = {
+    "actor": CG.ActorRole, "target": CG.TargetRole, "partner": CG.PartnerRole, "subject": CG.SubjectRole,
+    "source": CG.SourceRole, "location": CG.LocationRole, "other": CG.OtherRole,
+}
+PRECISION = {
+    "day": CG.DayPrecision, "month": CG.MonthPrecision, "year": CG.YearPrecision,
+    "decade": CG.DecadePrecision, "relative": CG.RelativePrecision,
+}
+
+
+class ArticleWriter:
+    def __init__(self, g: Graph, article: Article, mint: Minter):
+        self.g, self.a, self.m = g, article, mint
+        self.iri = URIRef(mint.article(article.slug))
+        self.ctx = URIRef(mint.context(article.slug))
+        self.author = URIRef(mint.entity(article.author)) if article.author else URIRef(mint.author(article.slug))
+
+    def add(self, s: URIRef, p: URIRef, o) -> None:  # noqa: ANN001 - any RDF term
+        self.g.add((s, p, o))
+
+    def anchor(self, node: URIRef, span: Span) -> None:
+        self.add(node, NIF.anchorOf, plain(span.text))
+        self.add(node, NIF.beginIndex, nonneg(span.begin))
+        self.add(node, NIF.endIndex, nonneg(span.end))
+        self.add(node, NIF.referenceContext, self.ctx)
+
+    def span(self, span: Span, sentence_id: str | None = None) -> URIRef:
+        node = URIRef(self.m.span(self.a.slug, span.begin, span.end))
+        self.add(node, RDF.type, CG.TextSpan)
+        self.anchor(node, span)
+        if sentence_id:
+            self.add(node, CG.inSentence, URIRef(self.m.sentence(self.a.slug, sentence_id)))
+        return node
+
+    def sentence_of(self, span: Span) -> str | None:
+        return next((s.id for s in self.a.sentences if s.span.begin <= span.begin and span.end <= s.span.end), None)
+
+    def write(self) -> None:
+        a = self.a
+        article_class = SCHEMA[a.genre]
+        for cls in (CG.Article, article_class):
+            self.add(self.iri, RDF.type, cls)
+        self.add(self.iri, SCHEMA.headline, en(a.title))
+        self.add(self.iri, RDFS.label, en(a.title))
+        self.add(self.iri, SCHEMA.inLanguage, plain(a.language))
+        if a.publisher:
+            self.add(self.iri, SCHEMA.publisher, URIRef(self.m.entity(a.publisher)))
+        if a.url:
+            self.add(self.iri, SCHEMA.url, Literal(a.url, datatype=XSD.anyURI))
+        if a.note:
+            self.add(self.iri, CG.curatorNote, en(a.note))
+        self.add(self.iri, SCHEMA.author, self.author)
+        if not a.author:
+            # The text names no author; own-voice claims still need a claimant.
+            self.add(self.author, RDF.type, CG.Author)
+            self.add(self.author, RDFS.label, en(f"the author of “{a.title}” (not named in the text)"))
+        self.add(self.iri, CG.text, self.ctx)
+        self.add(self.ctx, RDF.type, CG.Text)
+        self.add(self.ctx, RDF.type, NIF.Context)
+        self.add(self.ctx, NIF.isString, plain(a.text))
+        self.add(self.ctx, NIF.beginIndex, nonneg(0))
+        self.add(self.ctx, NIF.endIndex, nonneg(len(a.text)))
+        self.add(self.ctx, CG.sha256, plain(a.sha256))
+        if a.url:
+            self.add(self.ctx, NIF.sourceUrl, URIRef(a.url))
+        for n, p in enumerate(a.paragraphs, 1):
+            node = URIRef(self.m.paragraph(a.slug, n))
+            self.add(node, RDF.type, CG.Paragraph)
+            self.add(node, RDF.type, NIF.Paragraph)
+            self.anchor(node, p)
+            self.add(node, CG.position, integer(n))
+            self.add(self.iri, CG.hasParagraph, node)
+        self.write_sentences()
+        self.write_claims()
+        self.write_events()
+        self.write_policies()
+
+    def write_sentences(self) -> None:
+        a, prev = self.a, None
+        for s in a.sentences:
+            node = URIRef(self.m.sentence(a.slug, s.id))
+            self.add(node, RDF.type, CG.Sentence)
+            self.add(node, RDF.type, NIF.Sentence)
+            self.anchor(node, s.span)
+            self.add(node, CG.position, integer(s.index))
+            self.add(node, CG.sentenceRole, plain(s.role))
+            self.add(node, CG.inParagraph, URIRef(self.m.paragraph(a.slug, s.paragraph)))
+            self.add(self.iri, CG.hasSentence, node)
+            if prev is not None:
+                self.add(prev, NIF.nextSentence, node)
+            prev = node
+            for mention in s.mentions:
+                mnode = URIRef(self.m.mention(a.slug, mention.id))
+                self.add(mnode, RDF.type, CG.Mention)
+                self.add(mnode, RDF.type, NIF.Phrase)
+                self.anchor(mnode, mention.span)
+                self.add(mnode, NIF.sentence, node)
+                self.add(mnode, ITSRDF.taIdentRef, URIRef(self.m.entity(mention.entity)))
+                self.add(mnode, CG.mentionRole, ROLE[mention.role])
+                self.add(node, CG.hasMention, mnode)
+
+    def write_claims(self) -> None:
+        a = self.a
+        for c in a.claims:
+            node = URIRef(self.m.claim(a.slug, c.id))
+            sentence = URIRef(self.m.sentence(a.slug, c.sentence))
+            self.add(node, RDF.type, CG.Claim)
+            self.add(node, RDF.type, KIND_CLASS[c.kind])
+            self.add(node, CG.claimKind, plain(c.kind))
+            self.add(node, RDFS.label, en(f"claim {c.id}: “{c.span.text}”"))
+            self.add(self.iri, CG.hasClaim, node)
+            self.add(node, SCHEMA.appearance, self.iri)
+            self.add(node, CG.quote, self.span(c.span, c.sentence))
+            self.add(node, CG.inSentence, sentence)
+            claimant = self.author if c.claimant == AUTHOR else URIRef(self.m.entity(c.claimant))
+            self.add(node, CG.claimant, claimant)
+            self.add(node, PROV.wasAttributedTo, claimant)
+            self.add(node, CG.reportedBy, self.author)
+            self.add(node, CG.attribution, CG.OwnVoice if c.own_voice else CG.Reported)
+            for ref in c.about:
+                self.add(node, CG.about, URIRef(self.m.entity(ref)))
+            for ref in c.topics:
+                self.add(node, CG.topic, URIRef(self.m.entity(ref)))
+            self.add(node, CG.stance, STANCE[c.stance])
+            self.add(node, CG.stanceToward, URIRef(self.m.entity(c.stance_toward)))
+            self.add(node, CG.hedged, Literal(c.hedge is not None))
+            if c.hedge is not None:
+                self.add(node, CG.hedgeCue, self.span(c.hedge, c.sentence))
+            if c.paraphrase:
+                self.add(node, CG.paraphrase, en(c.paraphrase))
+            if c.note:
+                self.add(node, CG.curatorNote, en(c.note))
+
+    def write_events(self) -> None:
+        a = self.a
+        # Order by earliest known time; undated events keep the curator's order at the end.
+        def key(e):  # noqa: ANN001, ANN202
+            start = e.when.start if e.when and e.when.start else "9999"
+            return (start.zfill(4), e.order, a.events.index(e))
+
+        for position, e in enumerate(sorted(a.events, key=key), 1):
+            node = URIRef(self.m.event(a.slug, e.id))
+            self.add(node, RDF.type, CG.EventReference)
+            self.add(node, RDFS.label, en(e.label))
+            self.add(node, CG.position, integer(position))
+            self.add(self.iri, CG.invokes, node)
+            if e.entity:
+                self.add(node, CG.refersTo, URIRef(self.m.entity(e.entity)))
+            if e.span:
+                self.add(node, CG.anchor, self.span(e.span, self.sentence_of(e.span)))
+            if e.when:
+                w = e.when
+                if w.start:
+                    self.add(node, CG.earliest, time_literal(w.start))
+                if w.end:
+                    self.add(node, CG.latest, time_literal(w.end))
+                self.add(node, CG.timePrecision, PRECISION[w.precision])
+                self.add(node, CG.timeBasis, plain(w.basis))
+                if w.span:
+                    self.add(node, CG.timeText, self.span(w.span, self.sentence_of(w.span)))
+
+    def write_policies(self) -> None:
+        a = self.a
+        for p in a.policies:
+            node = URIRef(self.m.policy_use(a.slug, p.id))
+            self.add(node, RDF.type, CG.PolicyReference)
+            self.add(node, CG.refersTo, URIRef(self.m.entity(p.entity)))
+            self.add(self.iri, CG.invokes, node)
+            if p.span:
+                self.add(node, CG.anchor, self.span(p.span, self.sentence_of(p.span)))
+
+
+def article_graph(g: Graph, article: Article, mint: Minter) -> None:
+    ArticleWriter(g, article, mint).write()
