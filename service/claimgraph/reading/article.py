@@ -109,7 +109,8 @@ class ArticleReader:
             publisher=publisher,
             author=author,
             language=meta.str("language", required=False, default="en") or "en",
-            url=meta.str("url", required=False),
+            url=self.read_url(meta),
+            published=self.read_published(meta),
             note=meta.str("note", required=False),
             paragraphs=paragraphs,
             sentences=sentences,
@@ -117,6 +118,20 @@ class ArticleReader:
             events=events,
             policies=policies,
         )
+
+    def read_url(self, meta: Fields) -> str | None:
+        url = meta.str("url", required=False)
+        if url is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", url):
+            meta.problem(f"article: url must be an http(s) URL, got {url!r}", key="url")
+            return None
+        return url
+
+    def read_published(self, meta: Fields) -> str | None:
+        published = meta.str("published", required=False)
+        if published is not None and (err := check_date(published)):
+            meta.problem(f"article: published: {err}", key="published")
+            return None
+        return published
 
     def read_sentences(self, top: Fields, text: str, paragraphs: list[Span]) -> list[Sentence]:
         out: list[Sentence] = []

@@ -117,6 +117,7 @@ class Article:
     author: str | None
     language: str
     url: str | None
+    published: str | None
     note: str | None
     paragraphs: list[Span]
     sentences: list[Sentence]

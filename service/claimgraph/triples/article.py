@@ -67,6 +67,8 @@ class ArticleWriter:
             self.add(self.iri, SCHEMA.publisher, URIRef(self.m.entity(a.publisher)))
         if a.url:
             self.add(self.iri, SCHEMA.url, Literal(a.url, datatype=XSD.anyURI))
+        if a.published:
+            self.add(self.iri, SCHEMA.datePublished, time_literal(a.published))
         if a.note:
             self.add(self.iri, CG.curatorNote, en(a.note))
         self.add(self.iri, SCHEMA.author, self.author)

@@ -1,0 +1,1 @@
+"""SPARQL: protocol parsing, the query gate, worker pool and result writers."""
