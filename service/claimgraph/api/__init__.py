@@ -1,0 +1,1 @@
+"""HTTP: the FastAPI app, one routes table, one error shape."""

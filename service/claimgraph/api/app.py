@@ -1,0 +1,56 @@
+"""The FastAPI application: context, lifecycle, middleware, routes, errors."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from .. import __version__
+from ..config import Settings
+from ..namespaces import Minter
+from ..sparql.engine import SparqlEngine
+from . import errors, routes
+from .context import AppContext
+from .writes import Writes
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    engine = SparqlEngine(settings)
+    ctx = AppContext(settings=settings, engine=engine, mint=Minter(settings.base_iri))
+    ctx.writes = Writes(ctx)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine.locator.current()  # fail fast with a clear message if nothing is built
+        ctx.writes.start()
+        await engine.start()
+        try:
+            yield
+        finally:
+            await engine.close()
+
+    app = FastAPI(
+        title="claimgraph",
+        version=__version__,
+        description="Who claims what in news and opinion articles: SPARQL 1.1, REST lookups, Linked Data, "
+                    "reconciliation. Errors share one shape: {ok: false, error: {status, code, message, parameter}}.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    app.state.ctx = ctx
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+                           allow_headers=["*"], expose_headers=["Retry-After", "X-Cache"])
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
+    errors.install(app)
+    routes.mount(app)
+    return app

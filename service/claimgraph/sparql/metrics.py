@@ -1,0 +1,53 @@
+"""Counters and a duration histogram, rendered in the Prometheus text format."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counters: dict[tuple[str, tuple[tuple[str, str], ...]], float] = defaultdict(float)
+        self.hist: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
+        self.hist_sum: dict[str, float] = defaultdict(float)
+        self.hist_count: dict[str, int] = defaultdict(int)
+
+    def inc(self, name: str, value: float = 1, **labels: str) -> None:
+        with self._lock:
+            self.counters[(name, tuple(sorted(labels.items())))] += value
+
+    def observe(self, name: str, seconds: float) -> None:
+        with self._lock:
+            buckets = self.hist[name]
+            for i, b in enumerate(BUCKETS):
+                if seconds <= b:
+                    buckets[i] += 1
+            buckets[-1] += 1
+            self.hist_sum[name] += seconds
+            self.hist_count[name] += 1
+
+    def render(self, gauges: dict[str, float] | None = None) -> str:
+        lines: list[str] = []
+        with self._lock:
+            seen: set[str] = set()
+            for (name, labels), value in sorted(self.counters.items()):
+                if name not in seen:
+                    lines.append(f"# TYPE {name} counter")
+                    seen.add(name)
+                lab = ",".join(f'{k}="{v}"' for k, v in labels)
+                lines.append(f"{name}{{{lab}}} {value:g}" if lab else f"{name} {value:g}")
+            for name, buckets in sorted(self.hist.items()):
+                lines.append(f"# TYPE {name} histogram")
+                for b, n in zip(BUCKETS, buckets):
+                    lines.append(f'{name}_bucket{{le="{b}"}} {n}')
+                lines.append(f'{name}_bucket{{le="+Inf"}} {buckets[-1]}')
+                lines.append(f"{name}_sum {self.hist_sum[name]:.6f}")
+                lines.append(f"{name}_count {self.hist_count[name]}")
+        for name, value in sorted((gauges or {}).items()):
+            lines.append(f"# TYPE {name} gauge")
+            lines.append(f"{name} {value:g}")
+        return "\n".join(lines) + "\n"
