@@ -79,8 +79,15 @@ def reason(ontology: Graph, data: Graph) -> ReasoningResult:
     inferred = Graph()
     asserted = set(source)
     # Class assertions: owlready stores only the most specific types, so the
-    # full set is read back through INDIRECT_is_a.
-    for ind in world.individuals():
+    # full set is read back through INDIRECT_is_a. world.individuals() lists
+    # only owl:NamedIndividual-typed ones (the ontology's controlled values),
+    # so every IRI of the input is visited instead.
+    nodes = {t[0] for t in source if isinstance(t[0], URIRef)}
+    nodes |= {t[2] for t in source if t[1] != RDF.type and isinstance(t[2], URIRef)}
+    for node in nodes:
+        ind = world[str(node)]
+        if not isinstance(ind, owlready2.Thing):
+            continue
         s = URIRef(ind.iri)
         for cls in ind.INDIRECT_is_a:
             iri = getattr(cls, "iri", None)
@@ -95,7 +102,9 @@ def reason(ontology: Graph, data: Graph) -> ReasoningResult:
     # Sub-property entailments, which owlready does not materialise as values.
     supers: dict[URIRef, set[URIRef]] = {}
     for p in object_props:
-        supers[p] = {URIRef(x.iri) for x in _prop_ancestors(world, p)} - {p}
+        # ancestors() also yields owlready's property types (owl:ObjectProperty,
+        # rdf:Property, owl:FunctionalProperty): keep only real properties.
+        supers[p] = ({URIRef(x.iri) for x in _prop_ancestors(world, p)} & object_props) - {p}
     for s, p, o in list(source) + list(inferred):
         for sp in supers.get(p, ()):  # type: ignore[arg-type]
             t = (s, sp, o)

@@ -155,9 +155,10 @@ class ArticleWriter:
 
     def write_events(self) -> None:
         a = self.a
-        # Order by earliest known time; undated events keep the curator's order at the end.
+        # Order by earliest known time (or, lacking a start, the known end);
+        # wholly undated events keep the curator's order at the end.
         def key(e):  # noqa: ANN001, ANN202
-            start = e.when.start if e.when and e.when.start else "9999"
+            start = (e.when.start or e.when.end) if e.when and (e.when.start or e.when.end) else "9999"
             return (start.zfill(4), e.order, a.events.index(e))
 
         for position, e in enumerate(sorted(a.events, key=key), 1):
