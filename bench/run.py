@@ -1,0 +1,251 @@
+"""The benchmark `make bench` runs: claimgraph vs `oxigraph serve` vs rdflib-endpoint.
+
+Same corpus in all three, same queries, same load (wrk, N keep-alive
+connections), measured in one run on one machine, reported as ratios
+(these machines are shared and noisy: absolute numbers move, ratios less).
+Answers are compared across servers before anything is timed; a server
+that answers differently is not timed on that scenario.
+
+    .venv/bin/python bench/run.py [--duration 10] [--servers oxigraph,claimgraph,rdflib]
+
+Writes bench/out/results.md (and .json) and copies the table to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+import load  # noqa: E402
+import scenarios as sc  # noqa: E402
+import servers as sv  # noqa: E402
+
+ACCEPT = "application/sparql-results+json"
+TARGETS = {"point": 1.0, "point-unique": 0.6, "count": 1.0}  # claimgraph / oxigraph, from the issue
+RDFLIB_TARGET = 40.0
+
+
+def check_answers(servers: dict[str, sv.Server], scenario: sc.Scenario, reference: str) -> dict[str, str]:
+    """Per server, '' when its answers equal the reference server's, else what differs."""
+    verdicts = {name: "" for name in servers}
+    for k in (0, 1, 7):
+        text = scenario.text(k, f"check-{k}")
+        answers = {}
+        for name, server in servers.items():
+            status, body, _h = server.query(text)
+            answers[name] = sc.normalize(body) if status == 200 else f"HTTP {status}: {body[:200]!r}"
+        ref = answers[reference]
+        if isinstance(ref, str):
+            raise SystemExit(f"{reference} failed the {scenario.name} check query: {ref}\n{text}")
+        if not ref:
+            raise SystemExit(f"the {scenario.name} check query has an empty answer; the corpus is too small:\n{text}")
+        for name, got in answers.items():
+            if got != ref and not verdicts[name]:
+                shown = got if isinstance(got, str) else f"{len(got)} rows vs {len(ref)}"
+                verdicts[name] = f"answers differ from {reference} ({shown})"
+    return verdicts
+
+
+def claimgraph_counters(server: sv.Server) -> dict[str, float]:
+    status, body, _h = sv.http_get(server.port, "/metrics", accept="text/plain")
+    out: dict[str, float] = {}
+    if status == 200:
+        for line in body.decode().splitlines():
+            m = re.match(r"^(claimgraph_[a-z_]+(?:\{[^}]*\})?) ([0-9.eE+-]+)$", line)
+            if m:
+                out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def _run_once(server: sv.Server, scenario: sc.Scenario, args: argparse.Namespace, seconds: float,
+              tag: str) -> tuple[load.Measurement, float]:
+    script = args.out / f"{scenario.name}-{server.name.split()[0]}-{tag}.lua"
+    run_id = f"r{int(time.time())}{tag}"  # never-repeated queries must not repeat across runs either
+    script.write_text(sc.lua_script(scenario, server.path, ACCEPT, run_id))
+    cpu = server.cpu_seconds()
+    m = load.run_wrk(f"http://127.0.0.1:{server.port}", script, seconds, args.connections, args.threads)
+    return m, server.cpu_seconds() - cpu
+
+
+def measure_interleaved(servers: dict[str, sv.Server], scenario: sc.Scenario,
+                        args: argparse.Namespace) -> dict[str, dict]:
+    """Warm each server up, then measure them in turn, `rounds` times, so load from other
+    tenants of the machine falls on all of them alike; totals are summed over the rounds."""
+    for name, server in servers.items():
+        if args.warmup > 0:
+            _run_once(server, scenario, args, args.warmup, f"w{abs(hash(name)) % 1000}")
+    per = max(1.0, args.duration / args.rounds)
+    acc: dict[str, dict] = {name: {"requests": 0, "errors": 0, "seconds": 0.0, "cpu": 0.0, "p50": [], "p99": [],
+                                   "hits": 0.0, "queries": 0.0} for name in servers}
+    for r in range(args.rounds):
+        for name, server in servers.items():
+            before = claimgraph_counters(server) if name == "claimgraph" else {}
+            m, cpu = _run_once(server, scenario, args, per, f"m{r}x{abs(hash(name)) % 1000}")
+            a = acc[name]
+            a["requests"] += m.requests
+            a["errors"] += m.errors
+            a["seconds"] += m.seconds
+            a["cpu"] += cpu
+            a["p50"].append(m.p50_ms)
+            a["p99"].append(m.p99_ms)
+            if before:
+                after = claimgraph_counters(server)
+                a["hits"] += after.get("claimgraph_cache_hits_total", 0) - before.get("claimgraph_cache_hits_total", 0)
+                a["queries"] += sum(v - before.get(k, 0) for k, v in after.items()
+                                    if k.startswith("claimgraph_queries_total"))
+    out = {}
+    for name, a in acc.items():
+        ok = max(0, a["requests"] - a["errors"])
+        out[name] = {
+            "rps": ok / a["seconds"] if a["seconds"] else 0.0,
+            "p50_ms": statistics.median(a["p50"]), "p99_ms": statistics.median(a["p99"]),
+            "errors": a["errors"], "requests": a["requests"],
+            "cpu_us_per_request": 1e6 * a["cpu"] / a["requests"] if a["requests"] else None,
+            "cache_hit_share": a["hits"] / a["queries"] if a["queries"] else None,
+            "rss_mb": servers[name].rss_mb(),
+        }
+    return out
+
+
+def render(report: dict) -> str:
+    lines = [
+        "# claimgraph benchmark",
+        "",
+        f"{report['when']} · {report['machine']} · corpus {report['quads']} quads "
+        f"({report['articles']} synthetic articles + the seed graph) · wrk {report['connections']} keep-alive "
+        f"connections, {report['threads']} threads · {report['duration']} s per cell in {report['rounds']} interleaved "
+        f"rounds after {report['warmup']} s warm-up · GET <endpoint>?query=… Accept: {ACCEPT}",
+        "",
+        "req/s counts successful answers only; p50/p99 are medians over the rounds; CPU µs/req is the server's "
+        "CPU time (all its processes, claimgraph's query workers included) per request, the measure least moved "
+        "by other load on the machine.",
+        "",
+        "| scenario | server | req/s | p50 ms | p99 ms | CPU µs/req | errors | vs oxigraph | vs rdflib-endpoint | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for scen in report["scenarios"]:
+        cells = scen["results"]
+        ox_rps = cells.get("oxigraph serve", {}).get("rps")
+        rd_rps = cells.get("rdflib-endpoint", {}).get("rps")
+        for name, r in cells.items():
+            if "skipped" in r:
+                lines.append(f"| {scen['name']} | {name} | – | – | – | – | – | – | – | {r['skipped']} |")
+                continue
+            vs_ox = f"{r['rps'] / ox_rps:.2f}×" if ox_rps else "–"
+            vs_rd = f"{r['rps'] / rd_rps:.1f}×" if rd_rps else "–"
+            notes = []
+            if r.get("cache_hit_share") is not None:
+                notes.append(f"{100 * r['cache_hit_share']:.0f}% answered from cache")
+            notes.append(f"RSS {r['rss_mb']:.0f} MB")
+            cpu = f"{r['cpu_us_per_request']:,.0f}" if r.get("cpu_us_per_request") else "–"
+            if r["requests"] < 50:
+                notes.append(f"only {r['requests']} requests completed")
+            lines.append(f"| {scen['name']} | {name} | {r['rps']:,.1f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {cpu} | "
+                         f"{r['errors']} | {vs_ox} | {vs_rd} | {'; '.join(notes)} |")
+    lines += ["", "Targets (claimgraph ÷ peer, req/s):", ""]
+    for scen in report["scenarios"]:
+        cells = scen["results"]
+        cg = cells.get("claimgraph", {}).get("rps")
+        ox_rps = cells.get("oxigraph serve", {}).get("rps")
+        rd_rps = cells.get("rdflib-endpoint", {}).get("rps")
+        parts = []
+        if cg and ox_rps:
+            target = TARGETS.get(scen["name"])
+            mark = "" if target is None else (f" (target ≥ {target:.1f}×: {'met' if cg / ox_rps >= target else 'NOT met'})")
+            parts.append(f"{cg / ox_rps:.2f}× oxigraph{mark}")
+        if cg and rd_rps:
+            parts.append(f"{cg / rd_rps:.0f}× rdflib-endpoint (target ≥ {RDFLIB_TARGET:.0f}×: "
+                         f"{'met' if cg / rd_rps >= RDFLIB_TARGET else 'NOT met'})")
+        if parts:
+            lines.append(f"- {scen['name']} — {scen['title']}: " + "; ".join(parts))
+    lines += ["", "Queries:", ""]
+    for scen in report["scenarios"]:
+        lines.append(f"- `{scen['name']}`: `{scen['example']}`")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--articles", type=int, default=int(os.environ.get("BENCH_ARTICLES", 100)))
+    p.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10)),
+                   help="seconds measured per scenario and server")
+    p.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 2)))
+    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)),
+                   help="measure the servers in turn this many times per scenario (duration is split)")
+    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2, help="wrk threads")
+    p.add_argument("--servers", default=os.environ.get("BENCH_SERVERS", "oxigraph,claimgraph,rdflib"))
+    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", ""), help="comma list; default all")
+    p.add_argument("--seed-store", type=Path, default=HERE.parent / "var" / "store",
+                   help="built claimgraph store whose data joins the corpus ('' for none)")
+    p.add_argument("--claimgraph-env", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra environment for claimgraph serve (e.g. CLAIMGRAPH_WORKERS=3)")
+    p.add_argument("--out", type=Path, default=HERE / "out")
+    p.add_argument("--no-copy", action="store_true", help="do not copy the table to bench/RESULTS.md")
+    args = p.parse_args(argv)
+    load.wrk_path()
+    args.out.mkdir(parents=True, exist_ok=True)
+    base = corpus.DEFAULT_BASE
+    seed_store = args.seed_store if str(args.seed_store) and args.seed_store.exists() else None
+    if seed_store is None:
+        print(f"note: no built store at {args.seed_store}; the corpus is synthetic only", file=sys.stderr)
+    data = args.out / "corpus.nq"
+    stats = corpus.write_corpus(data, args.articles, base, seed_store)
+    print(f"corpus: {stats.quads} quads, {stats.articles} articles, {stats.claims} claims", file=sys.stderr)
+    wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    env = dict(kv.split("=", 1) for kv in args.claimgraph_env)
+    running: dict[str, sv.Server] = {}
+    try:
+        for key in wanted:
+            starter = sv.STARTERS[key]
+            running_server = starter(data, args.out, env) if key == "claimgraph" else starter(data, args.out)
+            running[running_server.name] = running_server
+        for s in running.values():
+            s.wait_ready()
+        reference = "oxigraph serve" if "oxigraph serve" in running else next(iter(running))
+        chosen = sc.scenarios(base, args.articles)
+        if args.scenarios:
+            names = {n.strip() for n in args.scenarios.split(",")}
+            chosen = [s for s in chosen if s.name in names]
+        report = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+                  "quads": stats.quads, "articles": args.articles, "connections": args.connections,
+                  "threads": args.threads, "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
+                  "claimgraph_env": env, "scenarios": []}
+        for scenario in chosen:
+            verdicts = check_answers(running, scenario, reference)
+            timed = {name: server for name, server in running.items() if not verdicts[name]}
+            cells: dict[str, dict] = measure_interleaved(timed, scenario, args)
+            for name in running:
+                if verdicts[name]:
+                    cells[name] = {"skipped": verdicts[name]}
+                    continue
+                r = cells[name]
+                print(f"{scenario.name:>13} {name:>16}: {r['rps']:9,.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
+                      f"p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}", file=sys.stderr)
+            report["scenarios"].append({"name": scenario.name, "title": scenario.title,
+                                        "example": scenario.text(0, "1"), "results": cells})
+    finally:
+        for s in running.values():
+            s.stop()
+    table = render(report)
+    print(table)
+    (args.out / "results.md").write_text(table)
+    (args.out / "results.json").write_text(json.dumps(report, indent=2))
+    if not args.no_copy:
+        (HERE / "RESULTS.md").write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
