@@ -57,11 +57,25 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _pairs_from_qs(raw: str, what: str) -> list[tuple[str, str]]:
     try:
-        return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise ApiError(400, "bad_encoding", f"{what} contains percent-escapes that are not UTF-8") from None
+        # surrogateescape keeps undecodable escapes visible, so the error can name the parameter.
+        pairs = parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
     except ValueError as exc:
         raise ApiError(400, "bad_request", f"{what}: {exc}") from None
+    for key, value in pairs:
+        for text in (key, value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                name = key.encode("utf-8", "replace").decode("utf-8")
+                raise ApiError(400, "bad_encoding", f"{what}: the value of {name!r} has percent-escapes that are "
+                               "not UTF-8", parameter=name) from None
+    return pairs
+
+
+def query_pairs(request: Request) -> list[tuple[str, str]]:
+    """The URL's parameters; raw bytes and percent-escapes alike must be UTF-8."""
+    raw: bytes = request.scope.get("query_string", b"")
+    return _pairs_from_qs(_decode(raw, "the URL query string"), "the URL query string")
 
 
 def _single(pairs: list[tuple[str, str]], name: str) -> str | None:
@@ -76,10 +90,10 @@ def _fill(req: ProtocolRequest, pairs: list[tuple[str, str]]) -> None:
     req.named_graphs += [v for k, v in pairs if k == "named-graph-uri"]
     req.using_graph += [v for k, v in pairs if k == "using-graph-uri"]
     req.using_named_graph += [v for k, v in pairs if k == "using-named-graph-uri"]
-    for iri in req.default_graph + req.named_graphs + req.using_graph + req.using_named_graph:
-        if not iri or any(c in iri for c in ' <>"{}|\\^`\x00') or ":" not in iri:
-            raise ApiError(400, "bad_graph_iri", f"graph IRI {iri[:80]!r} is not an absolute IRI",
-                           parameter="default-graph-uri")
+    for name in ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri"):
+        for iri in (v for k, v in pairs if k == name):
+            if not iri or any(c in iri for c in ' <>"{}|\\^`\x00') or ":" not in iri:
+                raise ApiError(400, "bad_graph_iri", f"{name} {iri[:80]!r} is not an absolute IRI", parameter=name)
     timeout = _single(pairs, "timeout")
     if timeout is not None:
         try:
@@ -95,15 +109,25 @@ def _fill(req: ProtocolRequest, pairs: list[tuple[str, str]]) -> None:
 
 
 async def parse(request: Request, body_limit: int) -> ProtocolRequest:
-    url_pairs = _pairs_from_qs(request.url.query, "the URL query string")
+    url_pairs = query_pairs(request)
     req = ProtocolRequest()
     if request.method in ("GET", "HEAD"):
         if _single(url_pairs, "update") is not None:
             raise ApiError(400, "update_via_get", "updates must be sent with POST", parameter="update")
         req.query = _single(url_pairs, "query")
         _fill(req, url_pairs)
-        return req
+        return _check_nonempty(req)
     media = _media_type(request)
+    # Refuse what we cannot read before reading (up to max_body_bytes of) it.
+    if media not in (FORM, QUERY_MT, UPDATE_MT):
+        shown = media or "no Content-Type"
+        raise ApiError(415, "unsupported_media_type",
+                       f"{shown} is not a SPARQL request; use {FORM}, {QUERY_MT} or {UPDATE_MT}",
+                       parameter="Content-Type")
+    charset = _charset(request)
+    if charset not in (None, "utf-8", "utf8"):
+        raise ApiError(415, "unsupported_charset", f"charset={charset} is not supported; SPARQL requests are UTF-8",
+                       parameter="Content-Type")
     body = await read_body(request, body_limit)
     if media == FORM:
         pairs = _pairs_from_qs(_decode(body, "body"), "the form body")
@@ -119,16 +143,30 @@ async def parse(request: Request, body_limit: int) -> ProtocolRequest:
     elif media == QUERY_MT:
         if _single(url_pairs, "query") is not None:
             raise ApiError(400, "multiple_values", "the query is the body; do not also send ?query=", parameter="query")
+        if _single(url_pairs, "update") is not None:
+            raise ApiError(400, "query_and_update", "send either query or update, not both", parameter="update")
         req.query = _decode(body, "body")
         _fill(req, url_pairs)
-    elif media == UPDATE_MT:
+    else:  # UPDATE_MT
+        if _single(url_pairs, "update") is not None:
+            raise ApiError(400, "multiple_values", "the update is the body; do not also send ?update=",
+                           parameter="update")
+        if _single(url_pairs, "query") is not None:
+            raise ApiError(400, "query_and_update", "send either query or update, not both", parameter="query")
         req.update = _decode(body, "body")
         _fill(req, url_pairs)
-    else:
-        shown = media or "no Content-Type"
-        raise ApiError(415, "unsupported_media_type",
-                       f"{shown} is not a SPARQL request; use {FORM}, {QUERY_MT} or {UPDATE_MT}",
-                       parameter="Content-Type")
+    return _check_nonempty(req)
+
+
+def _charset(request: Request) -> str | None:
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def _check_nonempty(req: ProtocolRequest) -> ProtocolRequest:
     if req.query is not None and not req.query.strip():
         raise ApiError(400, "missing_query", "the query is empty", parameter="query")
     if req.update is not None and not req.update.strip():

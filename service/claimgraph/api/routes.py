@@ -9,11 +9,13 @@ from typing import Any, Callable
 
 from fastapi import FastAPI
 
-from . import ops, sparql
+from . import graph_store, ops, sparql
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
     ("/sparql", ["GET", "POST"], sparql.sparql_endpoint, "sparql", True),
+    ("/store", ["GET", "HEAD", "PUT", "POST", "DELETE"], graph_store.graph_store, "graph_store", True),
+    ("/store/{path:path}", ["GET", "HEAD", "PUT", "POST", "DELETE"], graph_store.graph_store, "graph_store_direct", True),
     ("/health", ["GET"], ops.health, "health", True),
     ("/metrics", ["GET"], ops.metrics, "metrics", True),
 ]

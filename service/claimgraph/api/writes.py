@@ -22,7 +22,9 @@ class Writes:
 
     def start(self) -> None:
         if self.ctx.updates_enabled:
-            self.writer = StoreWriter(self.ctx.settings.store, self.ctx.engine.locator)
+            # A superseded snapshot must outlive any query that may still open it.
+            grace = 2 * self.ctx.settings.query_timeout + 5
+            self.writer = StoreWriter(self.ctx.settings.store, self.ctx.engine.locator, grace=grace)
             self.writer.start()
 
     def authorize(self, request: Request) -> None:
@@ -55,7 +57,12 @@ class Writes:
         if req.using_graph or req.using_named_graph:
             raise ApiError(400, "unsupported_parameter",
                            "using-graph-uri / using-named-graph-uri are not supported; put USING in the update",
-                           parameter="using-graph-uri")
+                           parameter="using-graph-uri" if req.using_graph else "using-named-graph-uri")
+        if req.default_graph or req.named_graphs:
+            # The protocol defines these for queries only; silently ignoring them would mislead.
+            raise ApiError(400, "unsupported_parameter",
+                           "default-graph-uri / named-graph-uri apply to queries; an update names its graphs itself",
+                           parameter="default-graph-uri" if req.default_graph else "named-graph-uri")
 
         def apply(store) -> None:  # noqa: ANN001
             store.update(verdict.text)
@@ -64,6 +71,8 @@ class Writes:
             await self.run(apply)
         except SyntaxError as exc:
             raise ApiError(400, "syntax_error", str(exc), parameter="update") from None
-        except (ValueError, OSError) as exc:
+        except (ValueError, RuntimeError, OSError) as exc:
+            # pyoxigraph raises RuntimeError for e.g. CREATE GRAPH on an existing graph or
+            # DROP GRAPH on a missing one (no SILENT): the client's request, not our fault.
             raise ApiError(400, "update_failed", str(exc), parameter="update") from None
         return Response(status_code=204)
