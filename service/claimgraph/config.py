@@ -40,6 +40,9 @@ def _env_int(name: str, default: int) -> int:
         raise SystemExit(f"CLAIMGRAPH_{name}: expected an integer, got {raw!r}")
 
 
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path = field(default_factory=_project_root)
@@ -63,7 +66,10 @@ class Settings:
     max_result_bytes: int = field(default_factory=lambda: _env_int("MAX_RESULT_BYTES", 64 * 1024 * 1024))
     queue_size: int = field(default_factory=lambda: _env_int("QUEUE_SIZE", 32))
     update_token: str = field(default_factory=lambda: _env("UPDATE_TOKEN", ""))
-    service_allowlist: str = field(default_factory=lambda: _env("SERVICE_ALLOWLIST", ""))
+    # Endpoints SERVICE may reach (comma-separated; an entry ending in "/" allows everything under it).
+    # Wikidata's query service by default, so federated queries can join our entities to their
+    # items; set CLAIMGRAPH_SERVICE_ALLOWLIST="" to refuse every SERVICE.
+    service_allowlist: str = field(default_factory=lambda: _env("SERVICE_ALLOWLIST", WIKIDATA_SPARQL))
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", "*"))
     cache_entries: int = field(default_factory=lambda: _env_int("CACHE_ENTRIES", 2048))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))

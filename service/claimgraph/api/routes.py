@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from fastapi import FastAPI
 
+from . import exports, reconcile
 from . import graph_store, ops, sparql
 
 # (path, methods, handler, name, include in OpenAPI)
@@ -22,6 +23,7 @@ ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
 
 # Feature routers (REST, Linked Data, reconciliation, graph store) are mounted here.
 ROUTERS: list[Any] = []
+ROUTERS += [reconcile.router, exports.router]  # /reconcile… ; /dumps…, /exports…
 
 
 def mount(app: FastAPI) -> None:

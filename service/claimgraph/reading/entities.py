@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .fields import SLUG, Fields, items
 from .model import ENTITY_TYPES, Entity
 from .problems import Problem
-from .yamlfile import load_yaml
+from .yamlfile import Node, load_yaml
 
 QID = re.compile(r"^Q[1-9][0-9]*$")
 # Forms of the external identifiers we accept; a malformed one is a problem,
@@ -20,10 +22,44 @@ LINK_FORMS: dict[str, re.Pattern[str]] = {
     "dbpedia": re.compile(r"^[^\s<>\"{}|\\^`]+$"),
     "opensanctions": re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
 }
+# How strongly a link binds: `exact` (the external record is this very entity:
+# owl:sameAs) or `close` (near enough to use, not the same thing: skos:closeMatch).
+MATCHES = ("exact", "close")
+# Schemes whose value is a code of the entity (a literal), not an external record.
+LITERAL_CODES = ("iso3166",)
 ENTITY_KEYS = (
     "id", "type", "label", "aliases", "description", "wikidata", "links",
     "appliedBy", "appliedTo", "broader", "note",
 )
+
+
+@dataclass
+class RegisterEntity(Entity):
+    """An entity of the register, with the strength of each external link.
+
+    `match` maps a scheme ("wikidata", "dbpedia", ...) to "close" when the
+    register says so; every other link is an exact identity.
+    """
+
+    match: dict[str, str] = field(default_factory=dict)
+
+
+def match_of(entity: Entity, scheme: str) -> str:
+    """`exact` or `close` for one of the entity's links (exact unless stated)."""
+    return getattr(entity, "match", {}).get(scheme, "exact")
+
+
+def _link_value(f: Fields, key: str, eid: str, match: dict[str, str]) -> str | None:
+    """A link written either as a bare id or as {id: ..., match: exact|close}."""
+    value: Any = f.node.get(key)
+    if not isinstance(value, Node):
+        return f.str(key, required=False)
+    sub = Fields(value, f.file, f.problems, f"entity {eid} {key}", f.line(key))
+    sub.allow(("id", "match"))
+    strength = sub.choice("match", MATCHES, default="exact")
+    if strength == "close":
+        match[key] = "close"
+    return sub.str("id")
 
 
 def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Problem]]:
@@ -48,7 +84,8 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             continue
         etype = f.choice("type", ENTITY_TYPES)
         label = f.str("label")
-        wikidata = f.str("wikidata", required=False)
+        match: dict[str, str] = {}
+        wikidata = _link_value(f, "wikidata", eid, match)
         if wikidata is not None and not QID.match(wikidata):
             f.problem(f"entity {eid}: wikidata {wikidata!r} is not a QID like Q159", key="wikidata")
             wikidata = None
@@ -58,14 +95,19 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             lf = Fields(lnode, shown, problems, f"entity {eid} links")
             lf.allow(LINK_FORMS)
             for scheme, form in LINK_FORMS.items():
-                value = lf.str(scheme, required=False)
+                value = _link_value(lf, scheme, eid, match)
                 if value is None:
                     continue
                 if not form.match(value):
                     lf.problem(f"entity {eid}: {scheme} id {value!r} is malformed", key=scheme)
                     continue
+                if scheme in LITERAL_CODES and match.get(scheme) == "close":
+                    # A code is a value of the entity, not a record elsewhere: nothing to be close to.
+                    lf.problem(f"entity {eid}: {scheme} is a code, not a linked record; match: close does not apply",
+                               key=scheme)
+                    continue
                 links[scheme] = value
-        entities[eid] = Entity(
+        entities[eid] = RegisterEntity(
             id=eid,
             type=etype or "Concept",
             label=label or eid,
@@ -77,6 +119,8 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             applied_to=f.strs("appliedTo"),
             broader=f.strs("broader"),
             line=line,
+            # Keep the strength only of links that survived their form check.
+            match={k: v for k, v in match.items() if (k == "wikidata" and wikidata) or k in links},
         )
     for e in entities.values():
         for key, refs in (("appliedBy", e.applied_by), ("appliedTo", e.applied_to), ("broader", e.broader)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from ..namespaces import CG, DCAT, Minter
 from ..reading.model import Corpus
@@ -14,16 +14,25 @@ from .terms import en
 if TYPE_CHECKING:
     from .dataset import GraphNames
 
-TARGETS = {
-    "wikidata": ("http://www.wikidata.org/", "Wikidata", OWL.sameAs),
-    "dbpedia": ("http://dbpedia.org/", "DBpedia", OWL.sameAs),
-    "geonames": ("https://sws.geonames.org/", "GeoNames", OWL.sameAs),
-    "viaf": ("http://viaf.org/", "VIAF", OWL.sameAs),
-    "opensanctions": ("https://www.opensanctions.org/", "OpenSanctions", OWL.sameAs),
+# scheme -> (the target dataset's IRI, its name, its home page, the space its record IRIs live in)
+TARGETS: dict[str, tuple[str, str, str, str]] = {
+    "wikidata": ("http://www.wikidata.org/", "Wikidata", "https://www.wikidata.org/", "http://www.wikidata.org/entity/"),
+    "dbpedia": ("http://dbpedia.org/", "DBpedia", "https://www.dbpedia.org/", "http://dbpedia.org/resource/"),
+    "geonames": ("https://sws.geonames.org/", "GeoNames", "https://www.geonames.org/", "https://sws.geonames.org/"),
+    "viaf": ("http://viaf.org/", "VIAF", "https://viaf.org/", "http://viaf.org/viaf/"),
+    "opensanctions": ("https://www.opensanctions.org/", "OpenSanctions", "https://www.opensanctions.org/",
+                      "https://www.opensanctions.org/entities/"),
 }
 
 
-def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus, linkcounts: dict[str, int]) -> None:
+def linkset_iri(dataset: str, scheme: str, predicate: str) -> URIRef:
+    """One linkset per target dataset and link predicate, e.g. .../linkset/dbpedia-closeMatch."""
+    local = predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return URIRef(f"{dataset}/linkset/{scheme}-{local}")
+
+
+def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus,
+               linkcounts: dict[tuple[str, str], int]) -> None:
     mint: Minter = names.mint
     d = URIRef(mint.dataset)
     g.add((d, RDF.type, VOID.Dataset))
@@ -50,21 +59,27 @@ def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus, linkc
     g.add((d, VOID.entities, Literal(len(corpus.entities), datatype=XSD.integer)))
     g.add((d, CG.articleCount, Literal(len(corpus.articles), datatype=XSD.integer)))
     g.add((d, CG.claimCount, Literal(sum(len(a.claims) for a in corpus.articles), datatype=XSD.integer)))
-    for scheme, count in sorted(linkcounts.items()):
+    for (scheme, predicate), count in sorted(linkcounts.items()):
         if scheme not in TARGETS:
             continue
-        home, label, predicate = TARGETS[scheme]
+        home, label, homepage, space = TARGETS[scheme]
         target = URIRef(home)
-        ls = URIRef(f"{mint.dataset}/linkset/{scheme}")
+        ls = linkset_iri(mint.dataset, scheme, predicate)
+        strength = "close matches" if predicate == str(SKOS.closeMatch) else "identity links"
         g.add((ls, RDF.type, VOID.Linkset))
+        g.add((ls, DCTERMS.title, en(f"{label} {strength}")))
         g.add((ls, VOID.subjectsTarget, d))
         g.add((ls, VOID.objectsTarget, target))
-        g.add((ls, VOID.linkPredicate, predicate))
+        g.add((ls, VOID.target, d))
+        g.add((ls, VOID.target, target))
+        g.add((ls, VOID.linkPredicate, URIRef(predicate)))
         g.add((ls, VOID.triples, Literal(count, datatype=XSD.integer)))
+        g.add((ls, CG.namedGraph, names.links))
         g.add((d, VOID.subset, ls))
         g.add((target, RDF.type, VOID.Dataset))
         g.add((target, RDFS.label, Literal(label)))
-        g.add((target, FOAF_HOMEPAGE, URIRef(home)))
+        g.add((target, FOAF_HOMEPAGE, URIRef(homepage)))
+        g.add((target, VOID.uriSpace, Literal(space)))
 
 
 FOAF_HOMEPAGE = URIRef("http://xmlns.com/foaf/0.1/homepage")
