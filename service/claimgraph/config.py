@@ -73,6 +73,12 @@ class Settings:
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", "*"))
     cache_entries: int = field(default_factory=lambda: _env_int("CACHE_ENTRIES", 2048))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+    # Serve repeated /sparql requests from a response cache in front of FastAPI (api/fastpath.py);
+    # CLAIMGRAPH_FAST_PATH=0 sends every request through the full app.
+    fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))
+    # How the server talks to its query workers: "loop" (pipes read by the event loop,
+    # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).
+    pool_io: str = field(default_factory=lambda: _env("POOL_IO", "loop"))
 
     def with_overrides(self, **kw: Any) -> "Settings":
         known = {f.name for f in fields(self)}

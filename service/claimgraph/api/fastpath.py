@@ -1,0 +1,265 @@
+"""A raw ASGI layer in front of the FastAPI app that answers repeated SPARQL requests at once.
+
+FastAPI's middleware stack, routing and request objects cost about 200 µs
+per request on these machines, more than an `oxigraph serve` answer. Most
+SPARQL traffic repeats (dashboards, crawlers, the UI's example queries), so
+this layer keeps the finished HTTP response of every successful query
+answer, keyed by the exact request: method, query string, body and every
+header that could change the answer (only headers no handler reads, such as
+User-Agent, are left out of the key). A request seen before, against the
+same store version and write generation, is answered from here without
+re-parsing, re-gating or re-negotiating: the identical request already
+passed all of that and produced these bytes.
+
+Everything else (misses, other paths, HEAD, updates, errors, large or
+chunked bodies) goes to the app unchanged, and a miss's response is
+recorded on its way out when it is a query answer (status 200 with the
+X-Cache header that only the SPARQL answer path sets). Writes bump the
+engine's generation and builds change the store directory; both are part
+of each entry's tag, so nothing stale is served.
+
+A miss that no middleware would touch (no Origin header for CORS, no gzip
+in Accept-Encoding) calls the /sparql handler from the routes table
+directly, with the app's own exception handlers, so the answer and every
+error are byte-for-byte what the full stack gives, minus about 190 µs.
+Any middleware this module does not know turns the whole layer off (with a
+warning): a cached answer must never skip, say, a rate limiter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+
+from ..sparql.cache import AnswerCache
+from .context import AppContext
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("claimgraph.query")
+_log_http = logging.getLogger("claimgraph.http")
+# Middleware whose effect this layer accounts for: CORS acts only on requests with an
+# Origin header and GZip only when the client accepts gzip, and such misses take the full stack.
+_KNOWN_MIDDLEWARE = (CORSMiddleware, GZipMiddleware)
+
+# Request headers that no handler reads and that vary per client or per request;
+# keeping them out of the key lets different clients share entries.
+_UNKEYED = frozenset({b"user-agent", b"connection", b"keep-alive", b"content-length", b"te", b"traceparent",
+                      b"tracestate", b"x-request-id", b"x-forwarded-for", b"x-real-ip"})
+_HIT = b"hit"
+
+
+class _Recorder:
+    """Passes a response through while keeping a copy, if it is one worth keeping."""
+
+    __slots__ = ("send", "status", "headers", "parts", "size", "limit", "cacheable")
+
+    def __init__(self, send: Send, limit: int):
+        self.send, self.limit = send, limit
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.cacheable = False
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", ()))
+            self.cacheable = self.status == 200 and any(k.lower() == b"x-cache" for k, _v in self.headers)
+        elif kind == "http.response.body" and self.cacheable:
+            body = message.get("body", b"")
+            self.size += len(body)
+            if self.size > self.limit:
+                self.cacheable, self.parts = False, []
+            else:
+                self.parts.append(body)
+        await self.send(message)
+
+    def entry(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        headers = [(k, _HIT if k.lower() == b"x-cache" else v) for k, v in self.headers]
+        return headers, self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
+
+
+class FastPath:
+    """ASGI app: repeated /sparql requests from a response cache, the rest to `app`."""
+
+    def __init__(self, app: Any, path: str = "/sparql"):
+        self.app: ASGIApp = app
+        self.ctx: AppContext = app.state.ctx
+        self.engine = self.ctx.engine
+        settings = self.ctx.settings
+        self.path = path
+        self.cache = AnswerCache(settings.cache_entries)
+        # Bodies buffered for keying: a form-encoded query at most triples in size.
+        self.max_body = min(settings.max_body_bytes, 3 * settings.max_query_bytes + 4096)
+        self.served = 0
+        self._tag: tuple[Any, int] | None = None
+        self.endpoint = _direct_endpoint(app, path)
+        unknown = [m.cls.__name__ for m in getattr(app, "user_middleware", ())
+                   if not (isinstance(m.cls, type) and issubclass(m.cls, _KNOWN_MIDDLEWARE))]
+        self.enabled = not unknown
+        if unknown:
+            _log_http.warning("fast path off: middleware %s must see every request", ", ".join(unknown))
+
+    def __getattr__(self, name: str) -> Any:
+        # Let callers that expect the FastAPI app (state, routes, ...) still find it.
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or not self.enabled:
+            return await self.app(scope, receive, send)
+        method = scope["method"]
+        if method != "GET" and method != "POST":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        headers = tuple(h for h in scope["headers"] if h[0] not in _UNKEYED)
+        body = b""
+        if method == "POST":
+            length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+            if length is None or not length.isdigit() or int(length) > self.max_body:
+                return await self.app(scope, receive, send)  # chunked or large: the app enforces its limits
+            body, receive = await _buffer(receive)
+            if body is None:
+                return await self.app(scope, receive, send)
+        engine = self.engine
+        try:
+            tag = (engine.locator.current(), engine.generation)
+        except FileNotFoundError:
+            return await self.app(scope, receive, send)
+        if tag != self._tag:
+            # A write or a build: every entry is stale now; free them rather than wait for LRU.
+            self.cache.clear()
+            self._tag = tag
+        key = (method, scope["query_string"], body, headers)
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] == tag:
+            _tag, status, out_headers, payload = hit
+            await send({"type": "http.response.start", "status": status, "headers": out_headers})
+            await send({"type": "http.response.body", "body": payload})
+            self._count_hit(started, scope, body)
+            return
+        recorder = _Recorder(send, self.cache.max_item)
+        if self.endpoint is not None and _untouched_by_middleware(headers):
+            await self._direct(scope, receive, recorder)
+        else:
+            await self.app(scope, receive, recorder)
+        if recorder.cacheable:
+            out_headers, payload = recorder.entry()
+            self.cache.put(key, (tag, recorder.status, out_headers, payload), len(payload) + 256)
+
+    async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The /sparql handler without the middleware and routing around it, errors handled alike."""
+        app = self.app
+        # What Starlette's app and router put in the scope before a handler runs.
+        scope["app"] = app
+        scope.setdefault("router", getattr(app, "router", None))
+        scope.setdefault("path_params", {})
+        scope.setdefault("endpoint", self.endpoint)
+        request = Request(scope, receive, send)
+        try:
+            response = await self.endpoint(request)  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers below
+            handler = _handler_for(app, exc)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+        await response(scope, receive, send)
+
+    def _count_hit(self, started: float, scope: Scope, body: bytes) -> None:
+        """The engine's own accounting of a cache hit, so /metrics and the query log stay true."""
+        engine = self.engine
+        self.served += 1
+        engine.cache.hits += 1
+        metrics = engine.metrics
+        elapsed = time.perf_counter() - started
+        metrics.inc("claimgraph_cache_hits_total")
+        metrics.inc("claimgraph_fast_path_hits_total")
+        metrics.inc("claimgraph_queries_total", outcome="ok")
+        metrics.observe("claimgraph_query_duration_seconds", elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": "cache",
+                                 "size": "", "query": _query_text(scope, body)[:200]}))
+
+
+def _untouched_by_middleware(headers: tuple[tuple[bytes, bytes], ...]) -> bool:
+    for name, value in headers:
+        if name == b"origin" or (name == b"accept-encoding" and b"gzip" in value.lower()):
+            return False
+    return True
+
+
+def _direct_endpoint(app: Any, path: str) -> Callable[[Request], Awaitable[Any]] | None:
+    """The routes table's handler for `path` if it takes just the Request (so it can be called directly)."""
+    import inspect
+
+    for route in getattr(app, "routes", ()):
+        if getattr(route, "path", None) != path:
+            continue
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is None or not inspect.iscoroutinefunction(endpoint):
+            return None
+        if not {"GET", "POST"} <= set(getattr(route, "methods", None) or ()):
+            return None
+        params = list(inspect.signature(endpoint).parameters.values())
+        if len(params) == 1 and params[0].annotation in (Request, "Request"):
+            return endpoint
+        return None
+    return None
+
+
+def _handler_for(app: Any, exc: Exception) -> Callable[..., Awaitable[Any]] | None:
+    handlers = getattr(app, "exception_handlers", {})
+    for cls in type(exc).__mro__:
+        if cls in handlers:
+            return handlers[cls]
+    return None
+
+
+async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Read a whole (small) request body, and a receive() that replays it to the app."""
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client left before sending its body: let the app see exactly that.
+            pending: list[Message] = [{"type": "http.request", "body": b"".join(parts), "more_body": True}, message]
+            return None, _replay(pending, receive)
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            body = b"".join(parts)
+            return body, _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    async def replayed() -> Message:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return replayed
+
+
+def _query_text(scope: Scope, body: bytes) -> str:
+    try:
+        pairs = parse_qsl(scope["query_string"].decode("latin-1")) + parse_qsl(body.decode("utf-8", "replace"))
+    except ValueError:
+        return ""
+    return next((v for k, v in pairs if k == "query"), body.decode("utf-8", "replace"))
+
+
+def wrap(app: Any) -> FastPath:
+    """The app as served: the fast path in front of FastAPI."""
+    return FastPath(app)

@@ -1,0 +1,218 @@
+"""The fast path (api/fastpath.py) and the loop-driven worker pool (sparql/looppool.py),
+end to end over HTTP against real `claimgraph serve` processes.
+
+A repeated request must get the very bytes the full stack gave it, errors
+must keep the one error shape and never be cached, writes must never leave
+a stale answer behind, and deadlines must still kill runaway queries.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from liveserver import LiveServer, start_server
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+BASE = "http://127.0.0.1:8000/id/"
+JSON = "application/sparql-results+json"
+TOKEN = "s3cret-token"
+POINT = f"SELECT ?p ?o WHERE {{ <{BASE}article/syn-00001/sentence/s2> ?p ?o }}"
+
+
+def point(n: int) -> str:
+    """A point lookup no other test sends (each test starts from an empty cache for its queries)."""
+    return f"SELECT ?p ?o WHERE {{ <{BASE}article/syn-00001/sentence/s{n}> ?p ?o }}"
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 400"  # tens of kB: large enough for GZip
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _corpus_module():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("bench_corpus_fp", BENCH / "corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_store(root: Path, articles: int = 4) -> Path:
+    """A store laid out as a build leaves it (store -> store.versions/v), holding a synthetic corpus."""
+    nq = root / "corpus.nq"
+    _corpus_module().write_corpus(nq, articles, BASE, seed_store=None)
+    version = root / "store.versions" / "v1"
+    version.mkdir(parents=True)
+    store = ox.Store(str(version))
+    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    os.symlink("store.versions/v1", root / "store")
+    return root / "store"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    tmp = tmp_path_factory.mktemp("fastpath")
+    live = start_server(make_store(tmp), tmp, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_CORS_ORIGINS": "*"})
+    yield live
+    live.stop()
+
+
+def counter(client: httpx.Client, name: str) -> float:
+    text = client.get("/metrics").text
+    m = re.search(rf"^{name} ([0-9.e+]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_a_repeated_query_gets_the_same_bytes_from_the_cache(server: LiveServer) -> None:
+    with server.client() as c:
+        hits = counter(c, "claimgraph_cache_hits_total")
+        fast = counter(c, "claimgraph_fast_path_hits_total")
+        first = c.get("/sparql", params={"query": point(3)}, headers={"Accept": JSON})
+        second = c.get("/sparql", params={"query": point(3)}, headers={"Accept": JSON})
+        assert first.status_code == second.status_code == 200
+        assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
+        assert second.content == first.content and len(first.json()["results"]["bindings"]) > 5
+        assert second.headers["content-type"] == first.headers["content-type"]
+        assert second.headers["vary"] == first.headers["vary"]
+        assert counter(c, "claimgraph_cache_hits_total") >= hits + 1
+        assert counter(c, "claimgraph_fast_path_hits_total") == fast + 1  # answered before FastAPI saw it
+
+
+def test_a_different_accept_header_is_a_different_answer(server: LiveServer) -> None:
+    with server.client() as c:
+        as_json = c.get("/sparql", params={"query": point(4)}, headers={"Accept": JSON})
+        as_csv = c.get("/sparql", params={"query": point(4)}, headers={"Accept": "text/csv"})
+        again_csv = c.get("/sparql", params={"query": point(4)}, headers={"Accept": "text/csv"})
+        assert as_csv.headers["content-type"].startswith("text/csv")
+        assert again_csv.content == as_csv.content != as_json.content
+
+
+def test_post_form_and_direct_bodies_are_cached_like_get(server: LiveServer) -> None:
+    with server.client() as c:
+        via_get = c.get("/sparql", params={"query": COUNT}, headers={"Accept": JSON})
+        for _ in range(2):
+            form = c.post("/sparql", data={"query": COUNT}, headers={"Accept": JSON})
+            direct = c.post("/sparql", content=COUNT.encode(),
+                            headers={"Accept": JSON, "Content-Type": "application/sparql-query"})
+            assert form.status_code == direct.status_code == 200
+            assert form.json() == direct.json() == via_get.json()
+        assert form.headers["x-cache"] == direct.headers["x-cache"] == "hit"
+
+
+def test_errors_keep_the_error_shape_and_are_never_cached(server: LiveServer) -> None:
+    with server.client() as c:
+        bodies = []
+        for _ in range(2):
+            r = c.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"}, headers={"Accept": JSON})
+            assert r.status_code == 400
+            assert r.headers.get("x-cache") != "hit"
+            body = r.json()
+            assert body["ok"] is False and body["error"]["status"] == 400
+            assert body["error"]["parameter"] == "query" and body["error"]["message"]
+            bodies.append(body)
+        assert bodies[0] == bodies[1]
+        unsupported = c.post("/sparql", content=b"x", headers={"Content-Type": "text/plain"})
+        assert unsupported.status_code == 415 and unsupported.json()["error"]["parameter"] == "Content-Type"
+        bad_accept = c.get("/sparql", params={"query": POINT}, headers={"Accept": "image/png"})
+        assert bad_accept.status_code == 406 and bad_accept.json()["error"]["parameter"] == "Accept"
+
+
+def test_cors_and_gzip_requests_keep_their_middleware_effects(server: LiveServer) -> None:
+    with server.client() as c:
+        for _ in range(2):
+            r = c.get("/sparql", params={"query": POINT},
+                      headers={"Accept": JSON, "Origin": "https://example.org"})
+            assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+        plain = c.get("/sparql", params={"query": BIG}, headers={"Accept": JSON, "Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and len(plain.content) > 4096
+        for _ in range(2):
+            raw = httpx.get(f"{server.url}/sparql", params={"query": BIG},
+                            headers={"Accept": JSON, "Accept-Encoding": "gzip"}, timeout=30)
+            # httpx decodes gzip for us; the headers tell what crossed the wire.
+            assert raw.headers["content-encoding"] == "gzip" and raw.headers["x-cache"] == "hit"
+            assert raw.content == plain.content
+            assert int(raw.headers["content-length"]) < len(plain.content)
+
+
+def test_a_write_is_seen_at_once_never_a_stale_cached_answer(server: LiveServer) -> None:
+    with server.client() as c:
+        before = c.get("/sparql", params={"query": COUNT}, headers={"Accept": JSON})
+        cached = c.get("/sparql", params={"query": COUNT}, headers={"Accept": JSON})
+        assert cached.headers["x-cache"] == "hit"
+        n = int(before.json()["results"]["bindings"][0]["n"]["value"])
+        update = f"INSERT DATA {{ GRAPH <{BASE}graph/bench-test> {{ <urn:x:a> <urn:x:b> \"fast path\" }} }}"
+        w = c.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert w.status_code in (200, 204), w.text
+        after = c.get("/sparql", params={"query": COUNT}, headers={"Accept": JSON})
+        assert after.status_code == 200 and after.headers["x-cache"] == "miss"
+        assert int(after.json()["results"]["bindings"][0]["n"]["value"]) == n + 1
+
+
+def test_a_runaway_query_is_stopped_and_the_pool_recovers(server: LiveServer) -> None:
+    with server.client() as c:
+        before = c.get("/health").json()["workers"]
+        r = c.get("/sparql", params={"query": RUNAWAY, "timeout": "0.5"}, headers={"Accept": JSON})
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "timeout" and "retry-after" in r.headers
+        for _ in range(3):  # more than the workers: every one of them answers again
+            ok = c.get("/sparql", params={"query": f"ASK {{ <{BASE}article/syn-00002> ?p ?o }}"},
+                       headers={"Accept": JSON})
+            assert ok.status_code == 200 and ok.json()["boolean"] is True
+        workers = c.get("/health").json()["workers"]
+        assert workers["timeouts"] == before["timeouts"] + 1
+        deadline = time.monotonic() + 20
+        while workers["respawns"] < before["respawns"] + 1 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the replacement is spawned in the background
+            workers = c.get("/health").json()["workers"]
+        assert workers["respawns"] == before["respawns"] + 1 and workers["size"] == before["size"]
+        assert server.alive()
+
+
+def test_thread_and_loop_pools_give_identical_answers(server: LiveServer, tmp_path: Path) -> None:
+    thread = start_server(make_store(tmp_path), tmp_path, env={"CLAIMGRAPH_POOL_IO": "thread",
+                                                              "CLAIMGRAPH_FAST_PATH": "0"})
+    try:
+        queries = [POINT, BIG, f"ASK {{ <{BASE}article/syn-00003> ?p ?o }}",
+                   f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ <{BASE}article/syn-00001/sentence/s1> ?p ?o BIND(<urn:s> AS ?s) }}"]
+        for q in queries:
+            answers = []
+            for live in (server, thread):
+                r = httpx.get(f"{live.url}/sparql", params={"query": q}, headers={"Accept": f"{JSON}, text/turtle"},
+                              timeout=30)
+                assert r.status_code == 200
+                answers.append((r.headers["content-type"], r.content))
+            assert answers[0] == answers[1], q
+        slow = httpx.get(f"{thread.url}/sparql", params={"query": RUNAWAY, "timeout": "0.5"}, timeout=30)
+        assert slow.status_code == 503 and slow.json()["error"]["code"] == "timeout"
+    finally:
+        thread.stop()
+
+
+def test_unknown_middleware_turns_the_fast_path_off(tmp_path: Path) -> None:
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    from claimgraph.api.app import create_app
+    from claimgraph.api.fastpath import FastPath
+    from claimgraph.config import Settings
+
+    settings = Settings().with_overrides(store=make_store(tmp_path, articles=1))
+    plain = create_app(settings)
+    assert FastPath(plain).enabled and FastPath(plain).endpoint is not None
+
+    async def passthrough(request, call_next):  # noqa: ANN001, ANN202
+        return await call_next(request)
+
+    guarded = create_app(settings)
+    guarded.add_middleware(BaseHTTPMiddleware, dispatch=passthrough)
+    assert not FastPath(guarded).enabled
