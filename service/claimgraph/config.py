@@ -73,6 +73,10 @@ class Settings:
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", "*"))
     cache_entries: int = field(default_factory=lambda: _env_int("CACHE_ENTRIES", 2048))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
+    # One extra query worker that takes a query only when every other worker is busy, for at
+    # most this many milliseconds (then the query waits for a regular worker): point lookups
+    # stay fast while long queries run. 0 disables it (sparql/engine.py).
+    fast_lane_ms: int = field(default_factory=lambda: _env_int("FAST_LANE_MS", 300))
     # Serve repeated /sparql requests from a response cache in front of FastAPI (api/fastpath.py);
     # CLAIMGRAPH_FAST_PATH=0 sends every request through the full app.
     fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))

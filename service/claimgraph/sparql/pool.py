@@ -4,11 +4,17 @@ Each request borrows an idle worker; if the deadline passes the worker is
 SIGKILLed and a fresh one spawned in its place, so a runaway query costs one
 worker for at most the deadline and never the service. The queue in front
 of the pool is bounded: when it is full the caller hears so at once.
+
+Workers are spawned (not forked: the server is multi-threaded), leave the
+host network unless the pool is for allow-listed SERVICE calls, and prove
+they can open the store under their memory cap before they are counted as
+ready, so a cap too small fails the server's start, not a user's query.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -16,11 +22,12 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Callable
 
 from . import worker as worker_module
 
 _ctx = mp.get_context("spawn")
+log = logging.getLogger("claimgraph.pool")
 
 
 @dataclass
@@ -35,21 +42,39 @@ class PoolError(Exception):
 
 
 class _Worker:
-    def __init__(self, memory_mb: int):
+    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None):
         parent, child = _ctx.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb), daemon=True)
+        self.memory_mb = memory_mb
+        options = {"isolate": isolate, "store_dir": store_dir}
+        self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb, options), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False
         self.jobs = 0
+        self.info: dict[str, Any] = {}
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        if self.conn.poll(timeout):
-            msg = self.conn.recv()
-            self.ready = msg[0] == "ready"
+        why = f"did not report ready within {timeout:g} s"
+        try:
+            if self.conn.poll(timeout):
+                msg = self.conn.recv()
+                self.ready = msg[0] == "ready"
+                if self.ready:
+                    self.info = msg[2] if len(msg) > 2 else {}
+                else:
+                    why = (f"could not open the store under CLAIMGRAPH_WORKER_MEMORY_MB={self.memory_mb}: "
+                           f"{msg[1]}")
+        except (EOFError, OSError):
+            self.proc.join(timeout=5)
+            code = self.proc.exitcode
+            why = f"exited with code {code} before it was ready"
+            if code is not None and code < 0:
+                why += (f" (signal {-code}); CLAIMGRAPH_WORKER_MEMORY_MB={self.memory_mb} may be too small "
+                        "to open the store")
         if not self.ready:
-            raise RuntimeError("query worker did not start")
+            self.kill()
+            raise RuntimeError(f"query worker {why}")
 
     def kill(self) -> None:
         try:
@@ -62,24 +87,45 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, size: int, memory_mb: int, queue_size: int):
+    def __init__(self, size: int, memory_mb: int, queue_size: int, *, isolate: bool = True):
         self.size = max(1, size)
         self.memory_mb = memory_mb
         self.queue_size = queue_size
+        self.isolate = isolate
+        # Set by the engine before start(): where workers open the store to prove the cap fits.
+        self.warm_store: Callable[[], str] | None = None
         self._idle: asyncio.Queue[_Worker] | None = None
-        self._waiting = 0
         self._lock = threading.Lock()
-        self.stats = {"timeouts": 0, "crashes": 0, "respawns": 0, "rejected_full": 0, "jobs": 0}
+        self._closed = False
+        self.stats: dict[str, Any] = {"timeouts": 0, "crashes": 0, "respawns": 0, "rejected_full": 0, "jobs": 0,
+                                      "queued": 0, "network": "not started"}
         self._all: set[_Worker] = set()
+
+    # Subclasses count waiters through this attribute; /health shows it live.
+    @property
+    def _waiting(self) -> int:
+        return self.stats["queued"]
+
+    @_waiting.setter
+    def _waiting(self, value: int) -> None:
+        self.stats["queued"] = value
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         workers = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.size)))
         for w in workers:
             self._idle.put_nowait(w)
+        network = sorted({w.info.get("network", "unknown") for w in workers})
+        self.stats["network"] = ", ".join(network)
+        # Address space an idle worker already holds, against its cap: how much is left for queries.
+        self.stats["memory_mb"] = self.memory_mb
+        self.stats["idle_vm_mb"] = max(w.info.get("vm_mb", -1) for w in workers)
+        if self.isolate and network != ["isolated"]:
+            log.warning("query workers share the host network (%s): only the gate stands between SERVICE "
+                        "and the network", self.stats["network"])
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_mb)
+        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None)
         w.wait_ready()
         with self._lock:
             self._all.add(w)
@@ -90,9 +136,22 @@ class WorkerPool:
             self._all.discard(dead)
         await asyncio.to_thread(dead.kill)
         self.stats["respawns"] += 1
-        fresh = await asyncio.to_thread(self._spawn)
-        assert self._idle is not None
-        self._idle.put_nowait(fresh)
+        delay = 0.5
+        while not self._closed:
+            try:
+                fresh = await asyncio.to_thread(self._spawn)
+            except RuntimeError as exc:
+                # Keep trying: a pool that silently shrinks would end as a server that answers nothing.
+                log.error("respawning a query worker failed (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            if self._closed:
+                await asyncio.to_thread(fresh.kill)
+                return
+            assert self._idle is not None
+            self._idle.put_nowait(fresh)
+            return
 
     async def run(self, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
         assert self._idle is not None, "pool not started"
@@ -116,6 +175,10 @@ class WorkerPool:
             asyncio.get_running_loop().create_task(self._replace(w))
             raise PoolError(503, "timeout", f"the query did not finish within {timeout:g} s and was stopped",
                             retry_after=max(1, int(timeout))) from None
+        except asyncio.CancelledError:
+            # The caller left mid-query; the answer will never be read and it may be a runaway.
+            asyncio.get_running_loop().create_task(self._replace(w))
+            raise
         except _Crashed:
             self.stats["crashes"] += 1
             asyncio.get_running_loop().create_task(self._replace(w))
@@ -136,6 +199,7 @@ class WorkerPool:
             raise _Crashed() from None
 
     async def close(self) -> None:
+        self._closed = True
         with self._lock:
             workers = list(self._all)
             self._all.clear()
@@ -145,6 +209,10 @@ class WorkerPool:
     @property
     def busy(self) -> int:
         return self.size - (self._idle.qsize() if self._idle else 0)
+
+    @property
+    def idle(self) -> int:
+        return self._idle.qsize() if self._idle else 0
 
 
 class _Deadline(Exception):

@@ -4,17 +4,29 @@ It imports nothing but pyoxigraph, opens the store read-only (a directory no
 one writes while it is open), caps its own address space, and answers over
 a pipe. The parent kills it when a deadline passes; nothing here needs to
 cooperate for that.
+
+Before anything else it leaves the host's network (a fresh network
+namespace, where not even loopback is up) unless it is one of the workers
+meant for allow-listed SERVICE calls: pyoxigraph follows SERVICE to any
+host, so the gate's refusal is backed by a kernel that has no route.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import io
 import os
 import resource
 import signal
+import socket
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
+
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+_M_ARENA_MAX = -8
 
 
 class _TooBig(Exception):
@@ -44,6 +56,66 @@ class _BoundedWriter(io.RawIOBase):
         return b"".join(self.parts)
 
 
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def isolate_network() -> str:
+    """Move this (still single-threaded) process into an empty network namespace.
+
+    As root CLONE_NEWNET suffices; otherwise an unprivileged user namespace
+    is needed too. Returns "isolated" only after checking that even loopback
+    is unreachable, else "shared (<why>)"."""
+    libc = _libc()
+    reason = ""
+    for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            break
+        reason = os.strerror(ctypes.get_errno())
+    else:
+        return f"shared (unshare: {reason})"
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.settimeout(1)
+    try:
+        probe.connect(("127.0.0.1", 9))
+    except OSError as exc:
+        if exc.errno == errno.ENETUNREACH:
+            return "isolated"
+        return f"shared (loopback still answers: {exc.strerror})"
+    finally:
+        probe.close()
+    return "shared (loopback still answers)"
+
+
+def _prepare_process(memory_mb: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    libc = _libc()
+    # Every glibc malloc arena reserves 64 MB of address space, and RLIMIT_AS
+    # counts reservations: with the default arenas the store would not even
+    # open under 512 MB (measured), with two it opens under 192 MB.
+    libc.mallopt(_M_ARENA_MAX, 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # crashes are expected; core dumps are not wanted
+
+
+def _watch_parent() -> None:
+    """Exit when the server is gone, even in the middle of a runaway query.
+
+    (PR_SET_PDEATHSIG would fire when the *thread* that spawned us exits,
+    which in the server is a pool thread, not the server.)"""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _limit_memory(megabytes: int) -> None:
     if megabytes > 0:
         limit = megabytes * 1024 * 1024
@@ -53,13 +125,50 @@ def _limit_memory(megabytes: int) -> None:
             pass
 
 
-def main(conn: Connection, memory_mb: int) -> None:
+def _vm_mb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return -1
+
+
+_NETWORK_HINTS = ("os error 101", "network is unreachable", "lookup address", "name resolution")
+
+
+def _os_error(exc: OSError, job: dict[str, Any], network: str) -> tuple[int, str, str]:
+    text = str(exc)
+    if job.get("services"):
+        return 502, "service_failed", f"an allow-listed SERVICE endpoint did not answer: {text}"
+    if network == "isolated" and any(h in text.lower() for h in _NETWORK_HINTS):
+        return 403, "network_refused", "the query tried to reach the network; query workers have no network access"
+    return 503, "store_unavailable", f"the store could not be read: {text}"
+
+
+def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None) -> None:
+    options = options or {}
+    _prepare_process(memory_mb)
+    network = isolate_network() if options.get("isolate") else "shared (allow-listed SERVICE)"
+    _watch_parent()  # after unshare: a user namespace can only be entered single-threaded
+
     import pyoxigraph as ox
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     _limit_memory(memory_mb)
     store = None
     store_dir = None
+    warm = options.get("store_dir")
+    if warm:
+        # Prove, before taking any query, that the store opens under the memory cap.
+        try:
+            store = ox.Store.read_only(warm)
+            store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
+            store_dir = warm
+        except (OSError, MemoryError) as exc:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
     solution_formats = {
         "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
@@ -68,7 +177,7 @@ def main(conn: Connection, memory_mb: int) -> None:
         "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
         "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
     }
-    conn.send(("ready", os.getpid()))
+    conn.send(("ready", os.getpid(), {"network": network, "vm_mb": _vm_mb(), "memory_mb": memory_mb}))
     while True:
         try:
             job = conn.recv()
@@ -80,7 +189,11 @@ def main(conn: Connection, memory_mb: int) -> None:
             wanted_dir = job["store_dir"]
             if store is None or store_dir != wanted_dir:
                 store = None
-                store = ox.Store.read_only(wanted_dir)
+                try:
+                    store = ox.Store.read_only(wanted_dir)
+                except OSError as exc:
+                    conn.send(("error", 503, "store_unavailable", f"the store could not be opened: {exc}"))
+                    continue
                 store_dir = wanted_dir
             kwargs: dict[str, Any] = {}
             if job.get("default_graph"):
@@ -90,6 +203,7 @@ def main(conn: Connection, memory_mb: int) -> None:
             if job.get("named_graphs"):
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
             result = store.query(job["query"], **kwargs)
+            # Serialize completely before answering: a reply is a whole body or an error, never half.
             out = _BoundedWriter(job["max_bytes"])
             if isinstance(result, ox.QueryBoolean):
                 kind, fmt = "boolean", job["solution_format"]
@@ -100,18 +214,21 @@ def main(conn: Connection, memory_mb: int) -> None:
             else:
                 kind, fmt = "graph", job["graph_format"]
                 result.serialize(out, graph_formats[fmt])
+            result = None
             conn.send(("ok", kind, fmt, out.value()))
         except _TooBig:
+            result = out = None  # type: ignore[assignment]
             conn.send(("error", 413, "result_too_large",
                        f"the result is larger than {job['max_bytes']} bytes; add a LIMIT or narrow the query"))
         except SyntaxError as exc:
             conn.send(("error", 400, "syntax_error", str(exc)))
         except MemoryError:
+            result = out = None  # type: ignore[assignment]
             conn.send(("error", 503, "memory_limit", "the query exceeded the worker's memory limit"))
+        except OSError as exc:
+            conn.send(("error", *_os_error(exc, job, network)))
         except (ValueError, TypeError) as exc:
             conn.send(("error", 400, "bad_request", str(exc)))
-        except OSError as exc:
-            conn.send(("error", 500, "store_error", f"the store could not be read: {exc}"))
         except Exception as exc:  # noqa: BLE001 - whatever the engine raises, the parent gets an answer
             conn.send(("error", 400, "query_error", f"{type(exc).__name__}: {exc}"))
 

@@ -1,0 +1,530 @@
+"""No query can take the service down: hostile SPARQL against a real server.
+
+One `claimgraph serve` with a 2 s deadline, 2 workers capped at 320 MB, a
+queue of 1 and a 256 KB result cap takes every hostile class in turn; after
+each test the server process must be alive, /health must answer 200 and
+every worker must be back (an autouse fixture checks). Expected answers are
+computed from the built store, never typed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import socket
+import statistics
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from claimgraph.sparql.pool import WorkerPool
+from liveserver import LiveServer, start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+DEADLINE = 2.0
+RESULT_CAP = 256 * 1024
+TOKEN = "safety-token"
+ENV = {
+    "CLAIMGRAPH_QUERY_TIMEOUT": str(DEADLINE),
+    "CLAIMGRAPH_WORKERS": "2",
+    "CLAIMGRAPH_WORKER_MEMORY_MB": "320",
+    "CLAIMGRAPH_QUEUE_SIZE": "1",
+    "CLAIMGRAPH_MAX_RESULT_BYTES": str(RESULT_CAP),
+    "CLAIMGRAPH_UPDATE_TOKEN": TOKEN,
+    "CLAIMGRAPH_SERVICE_ALLOWLIST": "",
+}
+JSON = {"Accept": "application/sparql-results+json"}
+# Runaways on this store (measured with pyoxigraph directly: > 15 s, > 8 s, > 600 MB).
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CLOSURE_CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?c (!<urn:x:none>)* ?f }"
+MEMORY_HOG = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d LIMIT 1"
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+def writable_copy(src: Path, dest: Path) -> Path:
+    """A private store (updates are enabled here): a hard-linked backup of the built one."""
+    live = Path(src).resolve()
+    versions = dest / "store.versions"
+    versions.mkdir(parents=True)
+    ox.Store.read_only(str(live)).backup(str(versions / live.name))
+    (dest / "store").symlink_to(Path("store.versions") / live.name)
+    return dest / "store"
+
+
+@pytest.fixture(scope="module")
+def store_path(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return writable_copy(built_settings.store, tmp_path_factory.mktemp("safety-store"))
+
+
+@pytest.fixture(scope="module")
+def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    srv = start_server(store_path, tmp_path_factory.mktemp("safety"), env=ENV)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: LiveServer) -> httpx.Client:
+    with server.client() as c:
+        yield c
+
+
+def health(client: httpx.Client) -> dict:
+    r = client.get("/health")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_for_workers(client: httpx.Client, limit: float = 8.0) -> dict:
+    """Until every worker is idle again and nothing waits (respawns included)."""
+    deadline = time.monotonic() + limit
+    while True:
+        workers = health(client)["workers"]
+        if workers["busy"] == 0 and workers["queued"] == 0:
+            return workers
+        assert time.monotonic() < deadline, f"workers did not recover: {workers}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def still_serving(server: LiveServer, client: httpx.Client):
+    yield
+    assert server.alive(), server.log_text()[-3000:]
+    body = health(client)
+    assert body["ok"] is True
+    wait_for_workers(client)
+    assert "Traceback" not in server.log_text().split("Application startup complete.")[-1]
+
+
+class Listener:
+    """A loopback TCP listener that counts connections: the SSRF witness."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def post(client: httpx.Client, query: str, **params: str) -> httpx.Response:
+    return client.post("/sparql", data={"query": query, **params}, headers=JSON)
+
+
+def assert_error(r: httpx.Response, status: int, code: str | None = None, parameter: str | None = None) -> dict:
+    """The uniform error shape, whole: declared length, parseable JSON, no trace."""
+    assert r.status_code == status, r.text[:500]
+    assert r.headers["content-type"].startswith("application/json")
+    if "content-length" in r.headers:
+        assert int(r.headers["content-length"]) == len(r.content)
+    body = json.loads(r.content)
+    assert body["ok"] is False
+    err = body["error"]
+    assert err["status"] == status and err["message"]
+    if code is not None:
+        assert err["code"] == code, err
+    if parameter is not None:
+        assert err.get("parameter") == parameter, err
+    assert "Traceback" not in r.text
+    return err
+
+
+def assert_retry_after(r: httpx.Response) -> int:
+    assert "retry-after" in r.headers, r.headers
+    value = int(r.headers["retry-after"])
+    assert value >= 1
+    return value
+
+
+def background(server: LiveServer, query: str) -> Future:
+    """Send a query from another thread, on its own connection."""
+    def send() -> tuple[httpx.Response, float]:
+        with server.client(timeout=60) as c:
+            started = time.monotonic()
+            r = post(c, query)
+            return r, time.monotonic() - started
+    pool = ThreadPoolExecutor(1)
+    fut = pool.submit(send)
+    pool.shutdown(wait=False)
+    return fut
+
+
+def wait_until(client: httpx.Client, test, what: str, limit: float = 5.0) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + limit
+    while True:
+        workers = health(client)["workers"]
+        if test(workers):
+            return workers
+        assert time.monotonic() < deadline, f"never saw {what}: {workers}"
+        time.sleep(0.01)
+
+
+# -- the setup itself ------------------------------------------------------------------------
+
+def test_workers_run_without_network_under_their_memory_cap(client: httpx.Client) -> None:
+    workers = health(client)["workers"]
+    assert workers["network"] == "isolated", "query workers share the host network on this machine"
+    assert workers["memory_mb"] == 320
+    # The cap was proven at start-up: the worker opened the store and answered under it.
+    assert 0 < workers["idle_vm_mb"] < workers["memory_mb"]
+
+
+def test_a_cap_too_small_to_open_the_store_stops_the_start_not_a_query(store_path: Path, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError) as info:
+        start_server(store_path, tmp_path, env={**ENV, "CLAIMGRAPH_WORKER_MEMORY_MB": "48",
+                                                "CLAIMGRAPH_UPDATE_TOKEN": ""})  # the module's server holds the writer
+    assert "CLAIMGRAPH_WORKER_MEMORY_MB=48" in str(info.value)
+
+
+# -- shapes the gate refuses ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, status", [
+    ("{} 5000 deep", "SELECT * WHERE " + "{" * 5000 + "}" * 5000, 400),
+    ("OPTIONAL 3000 deep", "SELECT * WHERE {" + "OPTIONAL{" * 3000 + "}" * 3001, 400),
+    ("10000-long UNION chain", "SELECT * WHERE {" + "{}UNION" * 9999 + "{}}", 413),
+    ("10000-long && chain", "SELECT * WHERE { ?s ?p ?a FILTER(?a" + "&&?a" * 10000 + ") }", 400),
+    ("1000-step property path", "SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 1000) + " ?o }", 400),
+    ("a 1 MB literal", 'SELECT * WHERE { ?s ?p "' + "x" * 1_000_000 + '" }', 413),
+])
+def test_hostile_shapes_are_4xx_before_any_parser(client: httpx.Client, name: str, text: str, status: int) -> None:
+    started = time.monotonic()
+    r = client.post("/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-query", **JSON})
+    assert_error(r, status, "query_too_large" if status == 413 else "query_too_complex", parameter="query")
+    assert time.monotonic() - started < DEADLINE  # refused up front, not evaluated until the deadline
+
+
+def test_a_body_over_the_byte_cap_is_413(client: httpx.Client) -> None:
+    huge = b'SELECT * WHERE { ?s ?p "' + b"x" * (17 * 1024 * 1024) + b'" }'
+    r = client.post("/sparql", content=huge, headers={"Content-Type": "application/sparql-query"})
+    assert_error(r, 413, "body_too_large")
+
+
+@pytest.mark.parametrize("how", ["escape in a string", "escape in an IRI", "escape past U+10FFFF",
+                                 "raw bytes in the body", "raw bytes in a form", "percent-escaped bytes in GET"])
+def test_lone_surrogates_are_400_naming_the_parameter(client: httpx.Client, how: str) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    if how == "escape in a string":
+        r = post(client, 'SELECT * WHERE { ?s ?p "\\uD800" }')
+    elif how == "escape in an IRI":
+        r = post(client, "SELECT * WHERE { <http://e.example/\\uDFFF> ?p ?o }")
+    elif how == "escape past U+10FFFF":
+        r = post(client, 'SELECT * WHERE { ?s ?p "\\U00110000" }')
+    elif how == "raw bytes in the body":
+        r = client.post("/sparql", content=b'SELECT * WHERE { ?s ?p "\xed\xa0\x80" }',
+                        headers={"Content-Type": "application/sparql-query"})
+    elif how == "raw bytes in a form":
+        r = client.post("/sparql", content=b'query=SELECT+*+WHERE+{+?s+?p+"\xed\xa0\x80"+}', headers=form)
+    else:
+        r = client.get("/sparql?query=SELECT%20*%20WHERE%20%7B%20?s%20?p%20%22%ED%A0%80%22%20%7D")
+    err = assert_error(r, 400)
+    assert any(why in err["message"] for why in ("surrogate", "UTF-8", "out of range")), err
+    if how.startswith("escape"):
+        assert err["parameter"] == "query"
+
+
+# -- runaways: stopped at the deadline --------------------------------------------------------
+
+@pytest.mark.parametrize("text", [CROSS, CLOSURE_CROSS], ids=["cross product", "closure over a cross product"])
+def test_runaways_are_stopped_at_the_deadline_with_503_and_retry_after(client: httpx.Client, text: str) -> None:
+    before = health(client)["workers"]["timeouts"]
+    started = time.monotonic()
+    r = post(client, text)
+    elapsed = time.monotonic() - started
+    err = assert_error(r, 503, "timeout")
+    assert assert_retry_after(r) >= int(DEADLINE)
+    assert f"{DEADLINE:g} s" in err["message"]
+    assert DEADLINE - 0.1 <= elapsed < DEADLINE + 2.5, elapsed
+    assert health(client)["workers"]["timeouts"] == before + 1
+    print(f"\n  runaway answered 503 after {elapsed * 1000:.0f} ms (deadline {DEADLINE * 1000:.0f} ms)")
+
+
+def test_the_timeout_parameter_only_lowers_the_deadline(client: httpx.Client) -> None:
+    started = time.monotonic()
+    r = post(client, CROSS + " # lowered", timeout="0.5")
+    lowered = time.monotonic() - started
+    assert_error(r, 503, "timeout")
+    assert 0.4 <= lowered < 1.5, lowered
+    wait_for_workers(client)
+    started = time.monotonic()
+    r = post(client, CROSS + " # raised", timeout="600")
+    raised = time.monotonic() - started
+    assert_error(r, 503, "timeout")
+    assert DEADLINE - 0.1 <= raised < DEADLINE + 2.5, raised  # the server's deadline still wins
+    assert_error(post(client, "ASK {}", timeout="soon"), 400, parameter="timeout")
+
+
+def test_a_memory_hungry_query_gets_a_clean_503_and_a_fresh_worker(client: httpx.Client, built_store) -> None:
+    before = health(client)["workers"]
+    started = time.monotonic()
+    r = post(client, MEMORY_HOG)
+    elapsed = time.monotonic() - started
+    err = assert_error(r, 503)
+    assert err["code"] in ("worker_crashed", "memory_limit"), err  # the cap stopped it, not the deadline
+    assert_retry_after(r)
+    assert elapsed < DEADLINE, elapsed
+    after = wait_for_workers(client)
+    if err["code"] == "worker_crashed":  # the Rust allocator aborts: the worker died and was replaced
+        assert after["crashes"] == before["crashes"] + 1
+        assert after["respawns"] >= before["respawns"] + 1
+    # The respawned workers answer, and answer right.
+    expected = len(list(built_store.raw.query("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")))
+    for i in range(3):
+        ok = post(client, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # after crash {i}")
+        assert ok.status_code == 200, ok.text
+        assert int(ok.json()["results"]["bindings"][0]["n"]["value"]) == expected
+    print(f"\n  memory hog answered 503 {err['code']} after {elapsed * 1000:.0f} ms")
+
+
+# -- capacity: queue and result size -----------------------------------------------------------
+
+def test_a_full_queue_is_503_at_once(server: LiveServer, client: httpx.Client) -> None:
+    before = health(client)["workers"]["rejected_full"]
+    hogs = [background(server, f"{CROSS} # hog {i}") for i in range(2)]
+    wait_until(client, lambda w: w["busy"] == 2, "both workers busy")
+    waiting = background(server, f"{CROSS} # waits")
+    wait_until(client, lambda w: w["queued"] == 1, "one query queued")
+    started = time.monotonic()
+    r = post(client, f"{CROSS} # one too many")
+    elapsed = time.monotonic() - started
+    assert_error(r, 503, "queue_full")
+    assert_retry_after(r)
+    assert elapsed < DEADLINE - 0.5, elapsed  # told at once (after its try on the fast lane), not at the deadline
+    assert health(client)["workers"]["rejected_full"] == before + 1
+    for fut in [*hogs, waiting]:
+        resp, took = fut.result(timeout=30)
+        assert_error(resp, 503, "timeout")
+        assert took < DEADLINE + 2.5
+    print(f"\n  queue full answered 503 after {elapsed * 1000:.0f} ms")
+
+
+@pytest.mark.parametrize("text, accept", [
+    ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),
+    ("SELECT * WHERE { ?s ?p ?o }", "text/csv"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle"),
+    ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "application/sparql-results+xml"),
+])
+def test_a_result_over_the_cap_is_413_never_half_a_body(client: httpx.Client, text: str, accept: str) -> None:
+    r = client.post("/sparql", data={"query": text}, headers={"Accept": accept})
+    err = assert_error(r, 413, "result_too_large")
+    assert str(RESULT_CAP) in err["message"]
+
+
+def test_a_result_under_the_cap_arrives_whole(client: httpx.Client, built_store) -> None:
+    text = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    expected = len(list(built_store.raw.query(text, use_default_graph_as_union=True)))
+    r = post(client, text)
+    assert r.status_code == 200, r.text[:300]
+    assert len(r.content) < RESULT_CAP
+    assert len(json.loads(r.content)["results"]["bindings"]) == expected > 0
+
+
+# -- latency while two runaways run --------------------------------------------------------------
+
+def test_lookups_and_health_answer_in_milliseconds_while_two_runaways_run(
+        server: LiveServer, client: httpx.Client, built_store) -> None:
+    subject = next(q.subject for q in built_store.raw.quads_for_pattern(None, None, None, None)
+                   if isinstance(q.subject, ox.NamedNode))
+    lookup = f"SELECT ?p ?o WHERE {{ <{subject.value}> ?p ?o }}"
+    expected = len(list(built_store.raw.query(lookup, use_default_graph_as_union=True)))
+    hogs = [background(server, f"{CLOSURE_CROSS} # hog {i}") for i in range(2)]
+    started = time.monotonic()
+    wait_until(client, lambda w: w["busy"] == 2, "both workers busy")
+    health_ms, lookup_ms = [], []
+    for i in range(20):
+        t = time.perf_counter()
+        r = client.get("/health")
+        health_ms.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200
+    for i in range(10):
+        t = time.perf_counter()
+        r = post(client, f"{lookup} # lookup {i} {time.time_ns()}")  # never a cache hit
+        lookup_ms.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, r.text[:300]
+        assert len(r.json()["results"]["bindings"]) == expected > 0
+    measured_for = time.monotonic() - started
+    assert health(client)["workers"]["busy"] == 2, "the runaways ended before the measurement did"
+    assert measured_for < DEADLINE
+    for fut in hogs:
+        resp, _took = fut.result(timeout=30)
+        assert_error(resp, 503, "timeout")
+    print(f"\n  while 2 runaways ran: /health p50 {statistics.median(health_ms):.1f} ms, "
+          f"max {max(health_ms):.1f} ms; point lookup p50 {statistics.median(lookup_ms):.1f} ms, "
+          f"max {max(lookup_ms):.1f} ms")
+    assert statistics.median(health_ms) < 50 and max(health_ms) < 500
+    assert statistics.median(lookup_ms) < 150 and max(lookup_ms) < 1000
+
+
+# -- SSRF ------------------------------------------------------------------------------------------
+
+def tricks(base: str) -> dict[str, str]:
+    host = base.split("//")[1].rstrip("/")
+    return {
+        "plain": f"SELECT * WHERE {{ SERVICE <{base}sparql> {{ ?s ?p ?o }} }}",
+        "\\u0053ERVICE": f"SELECT * WHERE {{ \\u0053ERVICE <{base}sparql> {{ ?s ?p ?o }} }}",
+        "prefixed name": f"PREFIX e: <{base}> SELECT * WHERE {{ SERVICE e:sparql {{ ?s ?p ?o }} }}",
+        "BASE-relative": f"BASE <{base}> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+        "scheme-relative": f"BASE <http://e.example/> SELECT * WHERE {{ SERVICE <//{host}/x> {{ ?s ?p ?o }} }}",
+        "SILENT": f"SELECT * WHERE {{ SERVICE SILENT <{base}sparql> {{ ?s ?p ?o }} }}",
+        "SILENT glued": f"PREFIX : <{base}> SELECT * WHERE {{ SERVICE SILENT:sparql {{ ?s ?p ?o }} }}",
+        "glued": f"PREFIX : <{base}> SELECT * WHERE {{ ?s ?p ?o SERVICE:sparql {{ ?s ?p ?o }} }}",
+        "variable endpoint": f"SELECT * WHERE {{ VALUES ?e {{ <{base}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
+        "escape in the IRI": f"SELECT * WHERE {{ SERVICE <{base}\\u0073parql> {{ ?s ?p ?o }} }}",
+        "inside EXISTS": f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{base}> {{ ?s ?p ?o }} }} }}",
+    }
+
+
+def test_service_never_reaches_a_listener_off_the_allow_list(client: httpx.Client, listener: Listener) -> None:
+    for name, text in tricks(listener.url).items():
+        err = assert_error(post(client, text), 403, "service_refused", parameter="query")
+        assert name and ("127.0.0.1" in err["message"] or "variable" in err["message"])
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+def test_load_never_reaches_a_listener(client: httpx.Client, listener: Listener) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    for text in (f"LOAD <{listener.url}data.ttl>",
+                 f"LOAD SILENT <{listener.url}data.ttl> INTO GRAPH <http://e.example/g>",
+                 f"PREFIX : <{listener.url}> LOAD SILENT:data.ttl",
+                 f"PREFIX ex: <{listener.url}> LOADex:data.ttl",
+                 f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"):
+        r = client.post("/sparql", content=text.encode(), headers=auth)
+        err = assert_error(r, 403, parameter="update")
+        assert err["code"] in ("load_refused", "service_refused"), err
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+def test_service_in_comments_and_strings_is_just_text(client: httpx.Client, built_store) -> None:
+    text = ('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "SERVICE <http://127.0.0.1:9/> {}") } '
+            "# SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }")
+    expected = next(iter(built_store.raw.query(text, use_default_graph_as_union=True)))["n"].value
+    r = post(client, text)
+    assert r.status_code == 200, r.text
+    assert r.json()["results"]["bindings"][0]["n"]["value"] == expected
+
+
+def test_the_worker_sandbox_stops_what_a_gate_might_miss(store_path: Path, listener: Listener) -> None:
+    """Defense in depth: hand a SERVICE query straight to a worker, past the gate."""
+    job = {"query": f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}",
+           "store_dir": str(store_path.resolve()), "default_graph": None, "named_graphs": None,
+           "solution_format": "json", "graph_format": "turtle", "max_bytes": RESULT_CAP, "services": False}
+
+    async def ask(isolate: bool) -> tuple:
+        pool = WorkerPool(1, 320, 1)
+        pool.isolate = isolate
+        await pool.start()
+        try:
+            return await pool.run(job, 10.0)
+        finally:
+            await pool.close()
+
+    before = listener.connections
+    reply = asyncio.run(ask(isolate=True))
+    assert reply[:3] == ("error", 403, "network_refused"), reply
+    time.sleep(0.3)
+    assert listener.connections == before
+    # The same job on a worker with network does dial out: the witness works.
+    asyncio.run(ask(isolate=False))
+    deadline = time.monotonic() + 3
+    while listener.connections == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert listener.connections > before
+
+
+# -- no false positives -----------------------------------------------------------------------------
+
+def test_the_named_competency_queries_answer_200_with_the_engines_rows(client: httpx.Client, built_store) -> None:
+    named = sorted((ROOT / "queries").glob("*.rq"))
+    assert named
+    for path in named:
+        text = path.read_text(encoding="utf-8")
+        expected = len(list(built_store.raw.query(text, use_default_graph_as_union=True)))
+        r = post(client, text)
+        assert r.status_code == 200, f"{path.name}: {r.text[:300]}"
+        assert len(r.json()["results"]["bindings"]) == expected, path.name
+
+
+# -- an allow-list opens the network to its own workers only -------------------------------------------
+
+class _FakeEndpoint(http.server.BaseHTTPRequestHandler):
+    hits = 0
+    BODY = json.dumps({"head": {"vars": ["x"]},
+                       "results": {"bindings": [{"x": {"type": "literal", "value": "from the allowed endpoint"}}]}})
+
+    def _answer(self) -> None:
+        type(self).hits += 1
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = self.BODY.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
+
+def test_an_allow_listed_service_is_reached_and_nothing_else(store_path: Path, tmp_path: Path,
+                                                             listener: Listener) -> None:
+    endpoint = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeEndpoint)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    allowed = f"http://127.0.0.1:{endpoint.server_address[1]}/sparql"
+    srv = start_server(store_path, tmp_path, env={**ENV, "CLAIMGRAPH_UPDATE_TOKEN": "",  # one writer only
+                                                  "CLAIMGRAPH_SERVICE_ALLOWLIST": allowed})
+    try:
+        with srv.client() as c:
+            assert health(c)["workers"]["network"] == "isolated"  # regular workers stay off the network
+            r = post(c, f"SELECT ?x WHERE {{ SERVICE <{allowed}> {{ ?x ?y ?z }} }}")
+            assert r.status_code == 200, r.text
+            assert [b["x"]["value"] for b in r.json()["results"]["bindings"]] == ["from the allowed endpoint"]
+            assert _FakeEndpoint.hits >= 1
+            before = listener.connections
+            for text in (f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+                         f"PREFIX : <{listener.url}> SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} "
+                         f"SERVICE:x {{ ?s ?p ?o }} }}"):
+                assert_error(post(c, text), 403, "service_refused", parameter="query")
+            time.sleep(0.3)
+            assert listener.connections == before
+            assert srv.alive() and health(c)["ok"] is True
+    finally:
+        srv.stop()
+        endpoint.shutdown()
