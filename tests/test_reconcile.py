@@ -412,3 +412,25 @@ def test_index_follows_a_rebuilt_store(broken_data, settings_for, tmp_path):
             assert after[0]["id"] == "russia" and after[0]["match"] is True and after[0]["score"] == 100
     finally:
         live.stop()
+
+
+# --- the matcher's pieces, without a server ---------------------------------------------------------
+
+@pytest.mark.parametrize("raw,normal", [
+    ("U.S.A.", "usa"), ("Rússia", "russia"), ("  Iran ", "iran"), ("The West", "west"),
+    ("NATO's eastward expansion", "natos eastward expansion"), ("U.S.-Russia relations", "us russia relations"),
+    ("Washington, D.C.", "washington dc"), ("Économie & société", "economie and societe"),
+])
+def test_normalize_ignores_case_accents_dots_and_articles(raw, normal):
+    from claimgraph.api.reconcile.matching import normalize
+
+    assert normalize(raw) == normal
+
+
+def test_name_score_orders_exact_over_typo_over_containing_name():
+    from claimgraph.api.reconcile.matching import name_score
+
+    exact, typo = name_score("moscow", "moscow"), name_score("moskow", "moscow")
+    contained = name_score("russia", "us sanctions against russia")
+    unrelated = name_score("russia", "india")
+    assert exact == 100 > typo > contained > unrelated
