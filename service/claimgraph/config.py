@@ -70,6 +70,9 @@ class Settings:
     # Wikidata's query service by default, so federated queries can join our entities to their
     # items; set CLAIMGRAPH_SERVICE_ALLOWLIST="" to refuse every SERVICE.
     service_allowlist: str = field(default_factory=lambda: _env("SERVICE_ALLOWLIST", WIKIDATA_SPARQL))
+    # Sources LOAD (and SERVICE inside an update) may reach. Updates run in the server
+    # process, outside the network-less workers, so this list is separate and empty by default.
+    load_allowlist: str = field(default_factory=lambda: _env("LOAD_ALLOWLIST", ""))
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", "*"))
     cache_entries: int = field(default_factory=lambda: _env_int("CACHE_ENTRIES", 2048))
     log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "info"))
@@ -95,6 +98,10 @@ class Settings:
     @property
     def allowed_services(self) -> tuple[str, ...]:
         return tuple(s.strip() for s in self.service_allowlist.split(",") if s.strip())
+
+    @property
+    def allowed_loads(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.load_allowlist.split(",") if s.strip())
 
 
 def load() -> Settings:

@@ -51,7 +51,7 @@ class Writes:
         self.authorize(request)
         assert req.update is not None
         try:
-            verdict = check(req.update, self.ctx.engine.limits, self.ctx.settings.allowed_services, update=True)
+            verdict = check(req.update, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
         except GateError as exc:
             raise ApiError(exc.status, exc.code, exc.message, parameter="update") from None
         if req.using_graph or req.using_named_graph:

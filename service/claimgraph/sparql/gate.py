@@ -132,6 +132,8 @@ class _Remote:
 
     def __init__(self, tokens: list[Token], allowlist: tuple[str, ...], note: str):
         self.tokens, self.allowlist, self.note = tokens, allowlist, note
+        # Updates run in the server process and take their own, stricter list.
+        self.setting = "CLAIMGRAPH_SERVICE_ALLOWLIST"
         self.prefixes: dict[str, str] = {}
         self.base: str | None = None
         self.services: list[str] = []
@@ -195,7 +197,7 @@ class _Remote:
             found = True
             if not allowed(iri, self.allowlist):
                 raise GateError(403, f"{what.lower()}_refused",
-                                f"{what} <{iri}> is not on the allow-list (CLAIMGRAPH_SERVICE_ALLOWLIST){self.note}")
+                                f"{what} <{iri}> is not on the allow-list ({self.setting}){self.note}")
             sink.append(iri)
         if not found:
             shown = readings[0][0] if readings else None
@@ -205,6 +207,8 @@ class _Remote:
                             + (f"; got {shown_text!r}" if shown_text else "") + self.note)
 
     def run(self, update: bool) -> None:
+        if update:
+            self.setting = "CLAIMGRAPH_LOAD_ALLOWLIST"
         i = 0
         while i < len(self.tokens):
             t = self.tokens[i]
