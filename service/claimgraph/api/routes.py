@@ -5,12 +5,14 @@ Each feature module owns its handlers; this table owns the paths.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from . import exports, reconcile
 from . import graph_store, ops, sparql
+from . import linked_data, named_queries, rest
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
@@ -24,10 +26,40 @@ ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
 # Feature routers (REST, Linked Data, reconciliation, graph store) are mounted here.
 ROUTERS: list[Any] = []
 ROUTERS += [reconcile.router, exports.router]  # /reconcile… ; /dumps…, /exports…
+# /api/… REST lookups; /api/queries/… named queries (built from queries/*.rq); Linked Data under the
+# base IRI's path (/id/… by default), /ontology…, /context.jsonld.
+ROUTERS += [rest.router, named_queries.build_router, linked_data.build_router]
 
 
 def mount(app: FastAPI) -> None:
     for path, methods, handler, name, in_schema in ROUTES:
         app.add_api_route(path, handler, methods=methods, name=name, include_in_schema=in_schema)
     for router in ROUTERS:
-        app.include_router(router)
+        # A factory (a function of the app) builds routes that depend on the deployment's settings.
+        app.include_router(router if isinstance(router, APIRouter) else router(app))
+    _valid_openapi(app)
+
+
+def _valid_openapi(app: FastAPI) -> None:
+    """Keep /openapi.json valid OpenAPI whatever a handler looks like (openapi-spec-validator checks it):
+    FastAPI gives every method of a multi-method route the same operationId (suffix the method to the
+    repeats), and leaves out a templated path parameter its handler reads from the request (declare it)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            seen: set[str] = set()
+            for path, operations in generate().get("paths", {}).items():
+                templated = re.findall(r"{([^}/]+)}", path)
+                for method, operation in operations.items():
+                    if operation.get("operationId") in seen:
+                        operation["operationId"] = f"{operation['operationId']}_{method}"
+                    seen.add(operation.get("operationId"))
+                    declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
+                    for name in templated:
+                        if name not in declared:
+                            operation.setdefault("parameters", []).append(
+                                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]

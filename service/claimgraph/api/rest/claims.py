@@ -1,0 +1,94 @@
+"""/api/claims: who claims what, filtered by claimant, subject, topic, kind, stance, hedging, attribution."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Path, Query
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import ApiError
+from . import shapes
+from .common import (ITEM_PATTERN, SLUG_PATTERN, addresses, article_filter, context, entity_filter, keyset_page,
+                     views)
+from .entities import Cursor, Format, ItemFormat, Limit
+from .envelope import check_known, choose_format, item_response, list_response, page_size
+from .queries import CLAIMS_PAGE
+from .views import CG
+
+router = APIRouter(prefix="/api", tags=["REST lookups"])
+
+Kind = Literal["factual", "causal", "evaluative", "predictive", "normative"]
+Stance = Literal["favourable", "critical", "neutral", "mixed"]
+Attribution = Literal["own-voice", "reported"]
+STANCE_IRI = {word: iri for iri, word in shapes.STANCES.items()}
+ATTRIBUTION_IRI = {word: iri for iri, word in shapes.ATTRIBUTIONS.items()}
+
+
+def _id(description: str) -> Any:
+    return Query(pattern=SLUG_PATTERN, max_length=80, description=description)
+
+
+@router.get("/claims", summary="List claims, filtered")
+async def list_claims(
+    request: Request,
+    claimant: Annotated[str | None, _id("Register id of whoever makes the claim (own-voice claims: "
+                                        "use attribution=own-voice).")] = None,
+    subject: Annotated[str | None, _id("Register id of something the claim is about (cg:about).")] = None,
+    topic: Annotated[str | None, _id("Register id of a topic the claim bears on (cg:topic).")] = None,
+    kind: Annotated[Kind | None, Query(description="The kind of claim.")] = None,
+    stance: Annotated[Stance | None, Query(description="The claim's stance toward its stance target.")] = None,
+    hedged: Annotated[bool | None, Query(description="true: only hedged claims; false: only unhedged ones.")] = None,
+    attribution: Annotated[Attribution | None, Query(description="own-voice or reported.")] = None,
+    article: Annotated[str | None, _id("Only claims of this article (its slug).")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    format: Annotated[Format | None, Query(description="json (default), jsonld or csv; or use Accept.")] = None,
+) -> Response:
+    filters = {"claimant": claimant, "subject": subject, "topic": topic, "kind": kind, "stance": stance,
+               "hedged": hedged, "attribution": attribution, "article": article}
+    check_known(request, filters)
+    ctx = context(request)
+    fmt = choose_format(request, format, tabular=True)
+    size = page_size(limit)
+    subs = {
+        "claimant": await entity_filter(ctx, "claimant", claimant),
+        "subject": await entity_filter(ctx, "subject", subject),
+        "topic": await entity_filter(ctx, "topic", topic),
+        "article": await article_filter(ctx, "article", article),
+        "kind": ox.Literal(kind) if kind else None,
+        "stance": ox.NamedNode(STANCE_IRI[stance]) if stance else None,
+        "attribution": ox.NamedNode(ATTRIBUTION_IRI[attribution]) if attribution else None,
+        "hedged": ox.Literal(hedged) if hedged is not None else None,
+    }
+    iris, nxt = await keyset_page(ctx, CLAIMS_PAGE, subs, filters, cursor, size)
+    addr = addresses(ctx)
+    rows = [shapes.claim_row(v, addr) for v in await views(ctx, iris)]
+    return list_response(request, rows, fmt, size, nxt)
+
+
+@router.get("/claims/{article}/{claim}", summary="One claim: quote in its sentence, claimant, stance, hedging")
+async def get_claim(
+    request: Request,
+    article: Annotated[str, Path(pattern=SLUG_PATTERN, max_length=80, description="The article's slug.")],
+    claim: Annotated[str, Path(pattern=ITEM_PATTERN, max_length=80, description="The claim's id, e.g. c4.")],
+    format: Annotated[ItemFormat | None, Query(description="json (default) or jsonld; or use Accept.")] = None,
+) -> Response:
+    check_known(request, set())
+    ctx = context(request)
+    fmt = choose_format(request, format, tabular=False)
+    v = (await views(ctx, [ctx.mint.claim(article, claim)]))[0]
+    if str(CG.Claim) not in v.types():
+        raise ApiError(404, "not_found", f"article {article!r} has no claim {claim!r} "
+                       f"(see /api/claims?article={article})", parameter="claim")
+    item = shapes.claim_row(v, addresses(ctx))
+    sentence, quote = item.get("sentence") or {}, item.get("quote") or {}
+    if "begin" in sentence and "begin" in quote:
+        # Offsets of the quote (and hedge) inside the sentence's text, ready for highlighting.
+        item["quoteInSentence"] = {"begin": quote["begin"] - sentence["begin"], "end": quote["end"] - sentence["begin"]}
+        if item.get("hedge"):
+            h = item["hedge"]
+            item["hedgeInSentence"] = {"begin": h["begin"] - sentence["begin"], "end": h["end"] - sentence["begin"]}
+    return item_response(request, item, fmt)

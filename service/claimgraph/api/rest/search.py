@@ -1,0 +1,162 @@
+"""/api/search?q=: ranked, typo-tolerant search over labels, aliases and the words of claims.
+
+The index (every label, alias, claim quote and paraphrase) is read once per
+store version with one bounded query and scored in Python with rapidfuzz, so
+the client's text never reaches SPARQL at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from rapidfuzz import fuzz, process, utils
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import ApiError
+from .common import addresses, context
+from .entities import Cursor, Format, Limit
+from .envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
+from .queries import SEARCH_INDEX
+from .views import py
+
+router = APIRouter(prefix="/api", tags=["REST lookups"])
+
+# A label outranks an alias, and both outrank the words of a claim, at equal similarity.
+FIELD_WEIGHT = {"label": 1.0, "alias": 0.97, "quote": 0.92, "paraphrase": 0.88}
+MIN_SCORE = 70.0
+PARTIAL_WEIGHT = 0.9
+MAX_HITS = 1000  # ranked results kept per query; pages are cut from these
+
+
+@dataclass(frozen=True)
+class Entry:
+    item: str
+    resource: str
+    field: str
+    text: str
+    label: str
+    detail: str
+
+
+class SearchIndex:
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self.choices = [utils.default_process(e.text) for e in entries]
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Similarity of the query to each indexed text, 0-100 (C-speed passes; Python only sees hits).
+
+        Whole-text similarity (ratio) catches a misspelt name ("Rusia" ~ "Russia"); the best-matching
+        part (partial_ratio) finds the query inside a longer label or a claim ("sanctons" in a
+        sentence), but only where the text is at least as long as the query, so a short alias
+        ("US") is not found inside a longer query, and it counts a little less than a whole match.
+        """
+        out: dict[int, float] = {}
+        for _c, score, i in process.extract(query, self.choices, scorer=fuzz.ratio, processor=None,
+                                            score_cutoff=MIN_SCORE, limit=None):
+            out[i] = score
+        for _c, score, i in process.extract(query, self.choices, scorer=fuzz.partial_ratio, processor=None,
+                                            score_cutoff=MIN_SCORE / PARTIAL_WEIGHT, limit=None):
+            text = self.choices[i]
+            if len(text) < len(query):
+                continue
+            # A match that starts inside a word ("us" in "russia") is weak evidence; for a short
+            # query it is none at all.
+            # (The best window of a misspelt word may begin a letter or two into it, hence the slack.)
+            start = fuzz.partial_ratio_alignment(query, text).dest_start
+            if len(query) <= 3 and start > 0 and text[start - 1].isalnum():
+                continue
+            if len(query) > 3 and start > 0 and text[max(0, start - 2):start].isalnum():
+                score *= 0.85
+            # Of two texts that contain the query, the one it covers more of ranks higher ("Rus": Russia first).
+            out[i] = max(out.get(i, 0.0), score * PARTIAL_WEIGHT + 10.0 * len(query) / len(text))
+        return out
+
+    def search(self, q: str, resource: str | None) -> list[dict[str, Any]]:
+        query = utils.default_process(q)
+        if not query:
+            return []
+        best: dict[str, tuple[float, Entry]] = {}
+        for index, score in self.scores(query).items():
+            e = self.entries[index]
+            if resource and e.resource != resource:
+                continue
+            exact = self.choices[index] == query
+            weighted = min(100.0, score * FIELD_WEIGHT[e.field] + (5.0 if exact else 0.0))
+            if weighted < MIN_SCORE:
+                continue
+            if e.item not in best or weighted > best[e.item][0]:
+                best[e.item] = (weighted, e)
+        ranked = sorted(best.values(), key=lambda se: (-se[0], se[1].resource != "entity", se[1].label.lower(),
+                                                        se[1].item))
+        return [{"score": round(score, 1), "entry": e} for score, e in ranked[:MAX_HITS]]
+
+
+_lock = threading.Lock()
+
+
+def _index(ctx: Any) -> SearchIndex:
+    """The index of the live store version, built on first use and rebuilt after every write or swap."""
+    key = (str(ctx.engine.locator.current()), ctx.engine.generation)
+    with _lock:
+        cached = ctx.extras.get("search_index")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        rows = ctx.engine.run_trusted(SEARCH_INDEX)
+        seen: set[tuple[str, str, str]] = set()
+        entries = []
+        for r in rows:
+            e = Entry(py(r["item"]), py(r["resource"]), py(r["field"]), py(r["text"]), py(r["label"]),
+                      py(r["detail"]))
+            if (e.item, e.field, e.text) not in seen:
+                seen.add((e.item, e.field, e.text))
+                entries.append(e)
+        index = SearchIndex(entries)
+        ctx.extras["search_index"] = (key, index)
+        return index
+
+
+def _row(hit: dict[str, Any], addr: Any) -> dict[str, Any]:
+    e: Entry = hit["entry"]
+    row: dict[str, Any] = {"id": e.item, "href": addr.api(e.item), "resource": e.resource, "label": e.label,
+                           "score": hit["score"], "field": e.field, "matched": e.text}
+    row["entityType" if e.resource == "entity" else "kind"] = e.detail
+    if e.resource == "entity":
+        row["registerId"] = addr.short(e.item)
+    else:
+        row["claimId"] = addr.short(e.item)
+    return row
+
+
+@router.get("/search", summary="Ranked, typo-tolerant search over entity labels, aliases and claim text")
+async def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="What to look for; typos are tolerated.")],
+    resource: Annotated[Literal["entity", "claim"] | None,
+                        Query(description="Only entities or only claims.")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    format: Annotated[Format | None, Query(description="json (default), jsonld or csv; or use Accept.")] = None,
+) -> Response:
+    filters = {"q": q, "resource": resource}
+    check_known(request, filters)
+    if not q.strip():
+        raise ApiError(422, "invalid_parameter", "q: must contain something to search for", parameter="q")
+    ctx = context(request)
+    fmt = choose_format(request, format, tabular=True)
+    size = page_size(limit)
+    offset = decode_cursor(cursor, filters) or 0
+    if not isinstance(offset, int) or offset < 0:
+        raise ApiError(400, "bad_cursor", "cursor does not belong to this list", parameter="cursor")
+    index = await asyncio.to_thread(_index, ctx)
+    hits = await asyncio.to_thread(index.search, q, resource)
+    page = hits[offset:offset + size]
+    nxt = encode_cursor(offset + size, filters) if offset + size < len(hits) else None
+    addr = addresses(ctx)
+    return list_response(request, [_row(h, addr) for h in page], fmt, size, nxt,
+                         truncated=len(hits) >= MAX_HITS, total=len(hits))

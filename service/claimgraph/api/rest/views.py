@@ -1,0 +1,230 @@
+"""Node views: everything one resource says, read with one constant query.
+
+The REST lookups and the Linked Data pages both start from a node view (a
+subject's triples, with the label, words and offsets of each object), then
+shape it for their reader. Every query here is a constant string; the only
+thing that varies is the IRI bound to ?s through pyoxigraph substitutions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pyoxigraph as ox
+
+from ...namespaces import CG, ITSRDF, NIF, PREFIXES, SCHEMA, Minter
+
+PREFIX_BLOCK = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+NODE_LIMIT = 2000  # a node view is bounded: a hub entity cannot drag a million triples into one page
+
+NODE_VIEW = PREFIX_BLOCK + f"""
+SELECT ?s ?p ?o ?olabel ?otext ?obegin ?oend ?opos WHERE {{
+  ?s ?p ?o .
+  OPTIONAL {{ ?o rdfs:label ?olabel }}
+  OPTIONAL {{ ?o nif:anchorOf ?otext ; nif:beginIndex ?obegin ; nif:endIndex ?oend }}
+  OPTIONAL {{ ?o cg:position ?opos }}
+}} LIMIT {NODE_LIMIT}
+"""
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+SKOS = PREFIXES["skos"]
+OWL_SAME = PREFIXES["owl"] + "sameAs"
+DCT = PREFIXES["dcterms"]
+
+
+def py(term: Any) -> Any:
+    """A pyoxigraph term as plain JSON: IRIs as strings, literals as their natural Python value."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value if term.datatype is not None else ""
+        local = dt.rsplit("#", 1)[-1]
+        if local in ("integer", "nonNegativeInteger", "int", "long", "positiveInteger", "short", "unsignedInt"):
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if local in ("decimal", "double", "float"):
+            try:
+                return float(term.value)
+            except ValueError:
+                return term.value
+        if local == "boolean":
+            return term.value in ("true", "1")
+        return term.value
+    return str(term)
+
+
+@dataclass
+class Obj:
+    """One object of a node's triple, with what we know about it."""
+
+    term: Any
+    label: str | None = None
+    text: str | None = None
+    begin: int | None = None
+    end: int | None = None
+    position: int | None = None
+
+    @property
+    def value(self) -> Any:
+        return py(self.term)
+
+    @property
+    def is_iri(self) -> bool:
+        return isinstance(self.term, ox.NamedNode)
+
+
+@dataclass
+class NodeView:
+    iri: str
+    props: dict[str, list[Obj]] = field(default_factory=dict)
+    truncated: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.props)
+
+    def all(self, predicate: str) -> list[Obj]:
+        return self.props.get(str(predicate), [])
+
+    def one(self, predicate: str) -> Obj | None:
+        values = self.all(predicate)
+        return values[0] if values else None
+
+    def value(self, predicate: str) -> Any:
+        o = self.one(predicate)
+        return o.value if o is not None else None
+
+    def types(self) -> list[str]:
+        return [o.value for o in self.all(RDF_TYPE) if o.is_iri]
+
+    def label(self) -> str | None:
+        for p in (RDFS_LABEL, str(SCHEMA.name), SKOS + "prefLabel", str(SCHEMA.headline)):
+            o = self.one(p)
+            if o is not None:
+                return str(o.value)
+        return None
+
+    def triples(self) -> Iterable[tuple[str, Obj]]:
+        for p, objs in self.props.items():
+            for o in objs:
+                yield p, o
+
+
+def node_view_rows(rows: list[dict[str, Any]], iri: str) -> NodeView:
+    view = NodeView(iri, truncated=len(rows) >= NODE_LIMIT)
+    seen: dict[tuple[str, str], Obj] = {}
+    for r in rows:
+        p = r["p"].value
+        key = (p, str(r["o"]))
+        obj = seen.get(key)
+        if obj is None:
+            obj = seen[key] = Obj(r["o"])
+            view.props.setdefault(p, []).append(obj)
+        # Prefer an English or untagged label when an object has several.
+        lab = r.get("olabel")
+        if lab is not None and (obj.label is None or getattr(lab, "language", None) in (None, "en")):
+            obj.label = lab.value
+        if r.get("otext") is not None:
+            obj.text, obj.begin, obj.end = r["otext"].value, py(r["obegin"]), py(r["oend"])
+        if r.get("opos") is not None:
+            obj.position = py(r["opos"])
+    return view
+
+
+def load_views(engine: Any, iris: list[str]) -> list[NodeView]:
+    """Node views of several IRIs in this thread (call it through asyncio.to_thread)."""
+    out = []
+    for iri in iris:
+        rows = engine.run_trusted(NODE_VIEW, {"s": ox.NamedNode(iri)})
+        out.append(node_view_rows(rows, iri))
+    return out
+
+
+# -- addressing: IRIs <-> REST and page paths ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """Maps minted IRIs to where this service shows them (REST item, Linked Data page)."""
+
+    mint: Minter
+    base_path: str  # the path part of the base IRI, e.g. /id/
+
+    def local(self, iri: str) -> str | None:
+        """Path of the Linked Data page of a minted IRI, or None for a foreign IRI."""
+        if iri.startswith(self.mint.base):
+            return self.base_path + iri[len(self.mint.base):]
+        if iri.startswith(str(CG)):
+            return "/ontology/" + iri[len(str(CG)):]
+        if iri == str(CG).rstrip("#"):
+            return "/ontology"
+        return None
+
+    def parts(self, iri: str) -> list[str]:
+        return iri[len(self.mint.base):].split("/") if iri.startswith(self.mint.base) else []
+
+    def api(self, iri: str) -> str | None:
+        """Path of the REST item for a minted IRI, if it has one."""
+        p = self.parts(iri)
+        if len(p) == 2 and p[0] == "entity":
+            return f"/api/entities/{p[1]}"
+        if len(p) == 2 and p[0] == "article":
+            return f"/api/articles/{p[1]}"
+        if len(p) == 4 and p[0] == "article" and p[2] == "claim":
+            return f"/api/claims/{p[1]}/{p[3]}"
+        if len(p) == 4 and p[0] == "article" and p[2] == "sentence":
+            return f"/api/articles/{p[1]}/sentences/{p[3]}"
+        return None
+
+    def short(self, iri: str) -> str:
+        """The id a client passes back: register id, article slug, or `<slug>/<item>`."""
+        p = self.parts(iri)
+        if len(p) == 2:
+            return p[1]
+        if len(p) == 4 and p[0] == "article":
+            return f"{p[1]}/{p[3]}"
+        return iri
+
+
+def ref(o: Obj | None, addr: Addresses) -> dict[str, Any] | None:
+    """An object as a small JSON node: {id, label, href}."""
+    if o is None:
+        return None
+    out: dict[str, Any] = {"id": o.value}
+    if o.label is not None:
+        out["label"] = o.label
+    href = addr.api(o.value) if o.is_iri else None
+    if href:
+        out["href"] = href
+    return out
+
+
+def span(o: Obj | None) -> dict[str, Any] | None:
+    if o is None or o.text is None:
+        return None
+    return {"id": o.value, "text": o.text, "begin": o.begin, "end": o.end}
+
+
+def local_name(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def compact(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+__all__ = ["Addresses", "NodeView", "Obj", "NODE_VIEW", "PREFIX_BLOCK", "load_views", "py", "ref", "span",
+           "compact", "local_name", "CG", "ITSRDF", "NIF", "SCHEMA", "OWL_SAME", "RDF_TYPE", "RDFS_LABEL",
+           "RDFS_COMMENT", "SKOS", "DCT"]
