@@ -163,6 +163,31 @@ def test_claims_filters(http, claims, params, keep):
     assert {short(r["id"]) for r in rows} == expected and len(rows) == len(expected)
 
 
+def test_every_combination_of_claim_filters_is_their_intersection(http, claims):
+    """The page query is assembled per combination of filters: all 256 must answer, and answer right."""
+    import itertools
+
+    filters = {
+        "claimant": ("the-national-interest", lambda c: c["claimant"] == "the-national-interest"),
+        "subject": ("united-states", lambda c: "united-states" in c["about"]),
+        "topic": ("us-russia-reconciliation", lambda c: "us-russia-reconciliation" in c.get("topics", [])),
+        "article": (SLUG, lambda c: True),
+        "kind": ("normative", lambda c: c["kind"] == "normative"),
+        "stance": ("favourable", lambda c: c["stance"] == "favourable"),
+        "attribution": ("reported", lambda c: c["attribution"] == "reported"),
+        "hedged": ("false", lambda c: not c.get("hedge")),
+    }
+    nonempty = 0
+    for n in range(len(filters) + 1):
+        for combo in itertools.combinations(filters, n):
+            r = http.get("/api/claims", params={**{k: filters[k][0] for k in combo}, "limit": 500})
+            assert r.status_code == 200, (combo, r.text)
+            expected = {i for i, c in claims.items() if all(filters[k][1](c) for k in combo)}
+            assert {short(row["id"]) for row in r.json()["rows"]} == expected, combo
+            nonempty += bool(expected)
+    assert nonempty > 50  # the combinations are not trivially empty
+
+
 def test_claims_come_in_text_order_with_their_reading(http, claims, register, article_text):
     rows = walk(http, "/api/claims", limit=9)
     begins = [r["quote"]["begin"] for r in rows]

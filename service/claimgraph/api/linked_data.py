@@ -31,7 +31,7 @@ from .errors import ApiError
 from .pages import Pages
 from .rest import describe as rdf
 from .rest import shapes
-from .rest.common import addresses
+from .rest.common import CachedRoute, addresses
 from .rest.entities import entity_item
 from .rest.envelope import CONTEXT_PATH
 from .rest.queries import CLAIMS_IN_SENTENCE, MENTIONS_IN_SENTENCE
@@ -240,7 +240,7 @@ def build_router(app: FastAPI) -> APIRouter:
     ctx: AppContext = app.state.ctx
     ld = LinkedData(ctx)
     base_path = ld.addr.base_path
-    router = APIRouter(tags=["Linked Data"])
+    router = APIRouter(tags=["Linked Data"], route_class=CachedRoute)
 
     def route(path: str, handler: Any, name: str, summary: str) -> None:
         # GET is documented; HEAD (same answer, no body) is a separate, undocumented route so every

@@ -21,7 +21,7 @@ from ..named.params import Param
 from .context import AppContext
 from .errors import ApiError
 from .pages import Pages
-from .rest.common import addresses, exists
+from .rest.common import CachedRoute, addresses, exists
 from .rest.envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
 from .rest.views import py
 
@@ -140,7 +140,7 @@ def build_router(app: FastAPI) -> APIRouter:
     ctx: AppContext = app.state.ctx
     queries = load_queries(ctx.settings.queries_dir, ctx.mint)
     ctx.extras["named_queries"] = queries
-    router = APIRouter()
+    router = APIRouter(route_class=CachedRoute)
 
     async def list_queries(request: Request) -> JSONResponse:
         check_known(request, ())

@@ -12,14 +12,15 @@ from starlette.responses import Response
 
 from ..errors import ApiError
 from . import shapes
-from .common import (ITEM_PATTERN, SLUG_PATTERN, addresses, context, entity_filter, keyset_page, nested, require,
-                     unique_by_id)
+from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, addresses, context, entity_filter, keyset_page,
+                     nested, require, unique_by_id)
 from .entities import Cursor, Format, ItemFormat, Limit
 from .envelope import check_known, choose_format, item_response, list_response, page_size
-from .queries import ARTICLE_COUNTS, ARTICLES_PAGE, CLAIMS_IN_SENTENCE, MENTIONS_IN_SENTENCE, NESTED_LIMIT, SENTENCES_PAGE
+from .queries import (ARTICLE_COUNTS, ARTICLES_PAGE, CLAIMS_IN_SENTENCE, MENTIONS_IN_SENTENCE, NESTED_LIMIT,
+                      SENTENCES_MENTIONING_PAGE, SENTENCES_PAGE)
 from .views import CG, NIF, load_views, py
 
-router = APIRouter(prefix="/api", tags=["REST lookups"])
+router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 Role = Literal["actor", "target", "partner", "subject", "source", "location", "other"]
 ROLE_IRI = {word: iri for iri, word in shapes.ROLES.items()}
@@ -123,7 +124,8 @@ async def list_sentences(
     article = await require(ctx, ctx.mint.article(slug), "slug", "article", slug, "/api/articles")
     subs = {"article": article, "mentions": await entity_filter(ctx, "mentions", mentions),
             "role": ox.NamedNode(ROLE_IRI[role]) if role else None}
-    iris, nxt = await keyset_page(ctx, SENTENCES_PAGE, subs, filters, cursor, size)
+    page_query = SENTENCES_MENTIONING_PAGE if (mentions or role) else SENTENCES_PAGE
+    iris, nxt = await keyset_page(ctx, page_query, subs, filters, cursor, size)
     rows = await asyncio.to_thread(_sentence_rows, ctx, iris, False)
     return list_response(request, rows, fmt, size, nxt)
 

@@ -11,14 +11,14 @@ from starlette.responses import Response
 
 from ..errors import ApiError
 from . import shapes
-from .common import (ITEM_PATTERN, SLUG_PATTERN, addresses, article_filter, context, entity_filter, keyset_page,
-                     views)
+from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, addresses, article_filter, context, entity_filter,
+                     keyset_page, views)
 from .entities import Cursor, Format, ItemFormat, Limit
 from .envelope import check_known, choose_format, item_response, list_response, page_size
-from .queries import CLAIMS_PAGE
+from .queries import claims_page
 from .views import CG
 
-router = APIRouter(prefix="/api", tags=["REST lookups"])
+router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 Kind = Literal["factual", "causal", "evaluative", "predictive", "normative"]
 Stance = Literal["favourable", "critical", "neutral", "mixed"]
@@ -63,7 +63,8 @@ async def list_claims(
         "attribution": ox.NamedNode(ATTRIBUTION_IRI[attribution]) if attribution else None,
         "hedged": ox.Literal(hedged) if hedged is not None else None,
     }
-    iris, nxt = await keyset_page(ctx, CLAIMS_PAGE, subs, filters, cursor, size)
+    given = frozenset(k for k, v in subs.items() if v is not None)
+    iris, nxt = await keyset_page(ctx, claims_page(given), subs, filters, cursor, size)
     addr = addresses(ctx)
     rows = [shapes.claim_row(v, addr) for v in await views(ctx, iris)]
     return list_response(request, rows, fmt, size, nxt)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
+from fastapi.routing import APIRoute
 from starlette.requests import Request
+from starlette.responses import Response
 
 from ...named.params import ITEM_ID, SLUG
 from ..context import AppContext
@@ -22,6 +24,38 @@ ITEM_PATTERN = ITEM_ID.pattern
 
 def context(request: Request) -> AppContext:
     return request.app.state.ctx
+
+
+async def cached(request: Request, build: Callable[[], Awaitable[Response]]) -> Response:
+    """A finished 200 answer, cached per exact request and store version (the engine's byte-bounded LRU,
+    which every write or swap empties): repeated lookups skip their queries entirely."""
+    ctx = context(request)
+    engine = ctx.engine
+    key = ("http", request.method, request.url.path, tuple(sorted(request.query_params.multi_items())),
+           request.headers.get("accept", ""), request.headers.get("host", ""), ctx.settings.public_url,
+           str(engine.locator.current()), engine.generation)
+    hit = engine.cache.get(key)
+    if hit is not None:
+        body, headers = hit
+        return Response(body, headers={**headers, "X-Cache": "hit"})
+    response = await build()
+    if response.status_code == 200 and isinstance(getattr(response, "body", None), bytes):
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        engine.cache.put(key, (response.body, headers), len(response.body) + 512)
+        response.headers["X-Cache"] = "miss"
+    return response
+
+
+class CachedRoute(APIRoute):
+    """A route whose 200 answers go through `cached` (use as APIRouter(route_class=CachedRoute))."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def cached_handler(request: Request) -> Response:
+            return await cached(request, lambda: handler(request))
+
+        return cached_handler
 
 
 def addresses(ctx: AppContext) -> Addresses:

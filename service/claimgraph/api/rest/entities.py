@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from ..errors import ApiError
 from . import shapes
-from .common import SLUG_PATTERN, addresses, context, keyset_page, nested, unique_by_id, views
+from .common import CachedRoute, SLUG_PATTERN, addresses, context, keyset_page, nested, unique_by_id, views
 from .envelope import check_known, choose_format, item_response, list_response, page_size
 from .queries import (CLAIMS_ABOUT_ENTITY, ENTITIES_PAGE, MENTIONS_OF_ENTITY, NESTED_LIMIT, REFERENCES_TO,
                       STATEMENTS_ABOUT)
 from .views import CG, load_views, py
 
-router = APIRouter(prefix="/api", tags=["REST lookups"])
+router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 EntityType = Literal["State", "Organization", "Person", "MediaOutlet", "Place", "Group", "Policy", "Event", "Concept"]
 Limit = Annotated[int | None, Query(ge=1, description="Page size (default 50; values above 500 are capped to 500).")]

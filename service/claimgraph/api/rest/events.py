@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from ...named.params import DATE
 from . import shapes
-from .common import SLUG_PATTERN, addresses, article_filter, context, entity_filter, keyset_page
+from .common import CachedRoute, SLUG_PATTERN, addresses, article_filter, context, entity_filter, keyset_page
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, list_response, page_size
 from .queries import EVENTS_PAGE, NESTED_LIMIT, POLICIES_PAGE, REFERENCES_TO
 from .views import CG, load_views
 
-router = APIRouter(prefix="/api", tags=["REST lookups"])
+router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 FORMAT = Query(description="json (default), jsonld or csv; or use Accept.")
 

@@ -18,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import ApiError
-from .common import addresses, context
+from .common import CachedRoute, addresses, context
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
 from .queries import SEARCH_INDEX
 from .views import py
 
-router = APIRouter(prefix="/api", tags=["REST lookups"])
+router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 # A label outranks an alias, and both outrank the words of a claim, at equal similarity.
 FIELD_WEIGHT = {"label": 1.0, "alias": 0.97, "quote": 0.92, "paraphrase": 0.88}
