@@ -90,9 +90,23 @@ class Server:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+                if pid == self.proc.pid:
+                    # cutime, cstime: children already reaped (claimgraph's killed and replaced workers)
+                    total += int(fields[13]) + int(fields[14])
             except (OSError, IndexError, ValueError):
                 pass
         return total / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, limit: float = 180.0) -> float:
+        """Wait until the server stops using CPU (requests wrk abandoned may still be running:
+        rdflib-endpoint finishes every queued query), so it does not slow the next measurement."""
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            before = self.cpu_seconds()
+            time.sleep(0.3)
+            if self.cpu_seconds() - before < 0.03:
+                break
+        return time.monotonic() - started
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -155,6 +169,7 @@ def build_claimgraph_store(corpus: Path, work: Path) -> Path:
 
     root = work / "claimgraph"
     shutil.rmtree(root, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     version = root / "store.versions" / "bench"
     version.mkdir(parents=True)
     store = ox.Store(str(version))
@@ -165,14 +180,16 @@ def build_claimgraph_store(corpus: Path, work: Path) -> Path:
     return root / "store"
 
 
-def start_claimgraph(corpus: Path, work: Path, env: dict[str, str] | None = None) -> Server:
-    store = build_claimgraph_store(corpus, work)
+def start_claimgraph(corpus: Path, work: Path, env: dict[str, str] | None = None, variant: str = "") -> Server:
+    """`claimgraph serve` on the corpus; a named variant (its own store copy) runs with other settings."""
+    store = build_claimgraph_store(corpus, work / (f"variant-{variant}" if variant else ""))
     port = free_port()
-    log = work / "claimgraph.log"
+    log = work / (f"claimgraph-{variant}.log" if variant else "claimgraph.log")
+    # Per-query logging off, as oxigraph serve logs no queries either.
     settings = {"CLAIMGRAPH_LOG_LEVEL": "warning", **(env or {})}
     proc = _spawn([sys.executable, "-m", "claimgraph", "serve", "--store", str(store), "--host", "127.0.0.1",
                    "--port", str(port)], log, settings)
-    return Server("claimgraph", port, "/sparql", proc, log, extra=settings)
+    return Server(f"claimgraph {variant}".strip(), port, "/sparql", proc, log, extra=settings)
 
 
 STARTERS = {"oxigraph": start_oxigraph, "rdflib": start_rdflib, "claimgraph": start_claimgraph}

@@ -24,6 +24,7 @@ from liveserver import LiveServer, start_server
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 BASE = "http://127.0.0.1:8000/id/"
 JSON = "application/sparql-results+json"
+CG = "https://w3id.org/claimgraph/ontology#"
 TOKEN = "s3cret-token"
 POINT = f"SELECT ?p ?o WHERE {{ <{BASE}article/syn-00001/sentence/s2> ?p ?o }}"
 
@@ -157,6 +158,23 @@ def test_a_write_is_seen_at_once_never_a_stale_cached_answer(server: LiveServer)
         after = c.get("/sparql", params={"query": COUNT}, headers={"Accept": JSON})
         assert after.status_code == 200 and after.headers["x-cache"] == "miss"
         assert int(after.json()["results"]["bindings"][0]["n"]["value"]) == n + 1
+
+
+def test_concurrent_queries_each_get_their_own_answer(server: LiveServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(n: int) -> tuple[int, int, str]:
+        sentence = n % 12 + 1
+        q = (f"SELECT ?pos WHERE {{ <{BASE}article/syn-00002/sentence/s{sentence}> <{CG}position> ?pos "
+             f"FILTER(?pos != {1000 + n}) }}")  # a different query text every time: no cache answers
+        r = httpx.get(f"{server.url}/sparql", params={"query": q}, headers={"Accept": JSON}, timeout=60)
+        rows = r.json()["results"]["bindings"] if r.status_code == 200 else []
+        return r.status_code, sentence, rows[0]["pos"]["value"] if rows else ""
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(ask, range(48)))
+    assert all(status == 200 for status, _s, _p in results), results
+    assert all(pos == str(sentence) for _st, sentence, pos in results), results  # no answer crossed over
 
 
 def test_a_runaway_query_is_stopped_and_the_pool_recovers(server: LiveServer) -> None:

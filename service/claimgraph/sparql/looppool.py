@@ -110,10 +110,12 @@ class LoopWorkerPool(WorkerPool):
         idle = self._idle
         assert idle is not None, "pool not started"
         started = time.monotonic()
-        if not idle.empty():
-            w = idle.get_nowait()  # the common case: no task, no timer
+        if not idle.empty() and not self._waiting:
+            # The common case: no task, no timer. Only when no one queues ahead of us: a worker
+            # just handed back belongs to the oldest waiter, or the tail latency explodes.
+            w = idle.get_nowait()
         else:
-            if self._waiting >= self.queue_size:
+            if self._waiting >= self.queue_size and idle.empty():
                 self.stats["rejected_full"] += 1
                 raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly", retry_after=1)
             self._waiting += 1
