@@ -437,3 +437,17 @@ def test_openapi_lists_every_named_query_with_typed_parameters(http, built_setti
                 assert typed["type"] == "string" and typed["pattern"] == p.schema()["pattern"]
             else:
                 assert typed["type"] == "string" and typed["maxLength"] == p.max_length
+
+
+def test_the_queries_page_shows_each_query_with_a_runnable_example(http):
+    page = http.get("/queries")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    listing = http.get("/api/queries").json()["rows"]
+    for q in listing:
+        assert f'id="{q["name"]}"' in page.text and q["title"].replace('"', "&#34;") in page.text.replace("&quot;", "&#34;")
+        assert f'href="{q["example_url"].replace("&", "&amp;")}"' in page.text
+    # The page's form sends the example SPARQL to /sparql as GET query= with format=json.
+    q = next(q for q in listing if q["name"] == "hedged-claims")
+    r = http.get("/sparql", params={"query": q["example_sparql"], "format": "json"})
+    assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == len(run(http, "hedged-claims"))
+    assert '<form method="get" action="/sparql">' in page.text and 'name="query"' in page.text

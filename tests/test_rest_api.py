@@ -424,3 +424,48 @@ def test_every_rest_route_is_in_the_openapi_document(http):
     claims = {p["name"]: p for p in doc["paths"]["/api/claims"]["get"]["parameters"]}
     assert {"claimant", "subject", "topic", "kind", "stance", "hedged", "attribution", "article", "limit",
             "cursor", "format"} <= set(claims)
+
+
+def test_an_update_is_seen_at_once_by_cached_lookups(built_store, built_settings, tmp_path):
+    """Answers are cached per store version: a SPARQL Update must show in every lookup right away."""
+    import pyoxigraph as ox
+    from pathlib import Path
+
+    live = Path(built_settings.store).resolve()
+    (tmp_path / "copy" / "store.versions").mkdir(parents=True)
+    ox.Store.read_only(str(live)).backup(str(tmp_path / "copy" / "store.versions" / live.name))
+    (tmp_path / "copy" / "store").symlink_to(Path("store.versions") / live.name)
+    token = "rest-cache-token"
+    srv = start_server(tmp_path / "copy" / "store", tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": token})
+    base = built_settings.base_iri
+    try:
+        with srv.client() as c:
+            def places() -> set[str]:
+                return {r["registerId"] for r in c.get("/api/entities", params={"type": "Place"}).json()["rows"]}
+
+            before = places()
+            assert "atlantis" not in before
+            assert c.get("/api/entities/atlantis").status_code == 404
+            found = c.get("/api/search", params={"q": "Atlantis", "resource": "entity"}).json()["rows"]
+            assert "atlantis" not in {r.get("registerId") for r in found}
+
+            def links() -> set[str]:
+                rows = c.get("/api/queries/entity-links", params={"type": "Place"}).json()["rows"]
+                return {r["label"] for r in rows}
+
+            assert "Atlantis" not in links()
+            assert c.get("/api/entities", params={"type": "Place"}).headers["x-cache"] == "hit"
+            update = (f"PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
+                      f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                      f"INSERT DATA {{ GRAPH <{base}graph/entities> {{ <{base}entity/atlantis> a cg:Place ; "
+                      f"cg:registerId \"atlantis\" ; cg:entityType \"Place\" ; rdfs:label \"Atlantis\"@en }} }}")
+            r = c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update",
+                                                            "Authorization": f"Bearer {token}"})
+            assert r.status_code in (200, 204), r.text
+            assert places() == before | {"atlantis"}
+            assert c.get("/api/entities/atlantis").json()["item"]["label"] == "Atlantis"
+            assert c.get("/api/search", params={"q": "Atlantis"}).json()["rows"][0]["registerId"] == "atlantis"
+            assert "Atlantis" in links()
+            assert c.get("/id/entity/atlantis", headers={"Accept": "text/turtle"}).status_code == 200
+    finally:
+        srv.stop()

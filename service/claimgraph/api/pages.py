@@ -50,7 +50,7 @@ class Pages:
         self.addr = addr
         self.env = _env.overlay()
         self.env.globals.update(link=self.link, compact=compact, local_name=local_name, highlight=highlight,
-                                prefixes=PREFIXES)
+                                prefixes=PREFIXES, home=addr.local(addr.mint.dataset))
 
     def link(self, iri: str) -> str:
         """Where a browser should go for an IRI: our own page for ours, the IRI itself otherwise."""

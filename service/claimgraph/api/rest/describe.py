@@ -16,7 +16,8 @@ import pyoxigraph as ox
 from ...namespaces import PREFIXES
 from .views import PREFIX_BLOCK, compact
 
-DESCRIBE = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+DESCRIBE_CAP = 10000  # a hub node (an entity mentioned in a million sentences) stays a bounded document
+DESCRIBE = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }} LIMIT {DESCRIBE_CAP}"
 HASH_CHILDREN = PREFIX_BLOCK + """
 CONSTRUCT { ?x ?p ?o } WHERE {
   ?x nif:referenceContext ?doc ; ?p ?o .
@@ -47,7 +48,9 @@ def describe(engine: Any, iri: str, base: str, is_graph: bool = False) -> tuple[
         for t in result:
             triples.setdefault(str(t), t)
 
-    add(engine.run_trusted(DESCRIBE, {"s": node}))
+    own = engine.run_trusted(DESCRIBE, {"s": node})
+    truncated = len(own) >= DESCRIBE_CAP
+    add(own)
     hashed = [t.object for t in list(triples.values())
               if isinstance(t.object, ox.NamedNode) and "#" in t.object.value and t.object.value.startswith(base)]
     for obj in list(dict.fromkeys(hashed))[:MAX_HASH_OBJECTS]:
@@ -56,7 +59,7 @@ def describe(engine: Any, iri: str, base: str, is_graph: bool = False) -> tuple[
     if is_graph and engine.run_trusted(GRAPH_EXISTS, {"g": node}):
         add(engine.run_trusted(DESCRIBE, {"s": ox.NamedNode(iri + "#void")}))
         content = engine.run_trusted(GRAPH_CONTENT, {"g": node})
-        truncated = len(content) >= GRAPH_CAP
+        truncated = truncated or len(content) >= GRAPH_CAP
         add(content)
         if not triples:  # an empty-but-named graph still exists
             return [], truncated
