@@ -54,7 +54,7 @@ SELECT ?g ?term ?kind ?label ?definition WHERE { GRAPH ?g {
   FILTER(?kind IN (owl:Class, owl:ObjectProperty, owl:DatatypeProperty, owl:NamedIndividual, skos:ConceptScheme))
 } } ORDER BY ?kind ?term LIMIT 2000
 """
-ONTOLOGY_TERM = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+ONTOLOGY_TERM = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 10000"
 
 
 def _split_suffix(path: str) -> tuple[str, str | None]:

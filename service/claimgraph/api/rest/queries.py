@@ -211,7 +211,7 @@ SELECT DISTINCT ?entity ?reference WHERE {{
 
 # Counts of what one article holds, one small query each (a join of all five would multiply rows).
 ARTICLE_COUNTS = {
-    name: PREFIX_BLOCK + f"SELECT ?article (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }} GROUP BY ?article"
+    name: PREFIX_BLOCK + f"SELECT ?article (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }} GROUP BY ?article LIMIT 1"
     for name, pattern in {
         "sentences": "?article cg:hasSentence ?x",
         "claims": "?article cg:hasClaim ?x",
