@@ -62,7 +62,6 @@ class Settings:
     worker_memory_mb: int = field(default_factory=lambda: _env_int("WORKER_MEMORY_MB", 2048))
     max_query_bytes: int = field(default_factory=lambda: _env_int("MAX_QUERY_BYTES", 65536))
     max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 16 * 1024 * 1024))
-    max_result_rows: int = field(default_factory=lambda: _env_int("MAX_RESULT_ROWS", 100000))
     max_result_bytes: int = field(default_factory=lambda: _env_int("MAX_RESULT_BYTES", 64 * 1024 * 1024))
     queue_size: int = field(default_factory=lambda: _env_int("QUEUE_SIZE", 32))
     update_token: str = field(default_factory=lambda: _env("UPDATE_TOKEN", ""))
