@@ -150,6 +150,11 @@ def render(report: dict) -> str:
         "CPU time (all its processes, claimgraph's query workers included) per request, the measure least moved "
         "by other load on the machine.",
         "",
+        "claimgraph runs with its defaults" + (f" plus {report['claimgraph_env']}" if report.get("claimgraph_env") else "")
+        + " and query logging off; "
+        + ("; ".join(f"'claimgraph {v.partition(':')[0]}' with {v.partition(':')[2]}" for v in report.get("variants", []))
+           or "no variants") + ".",
+        "",
         "| scenario | server | req/s | p50 ms | p99 ms | CPU µs/req | errors | vs oxigraph | vs rdflib-endpoint | notes |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]

@@ -179,7 +179,7 @@ class FastPath:
         await response(scope, receive, send)
 
     def _count_hit(self, started: float, scope: Scope, body: bytes) -> None:
-        """The engine's own accounting of a cache hit, so /metrics and the query log stay true."""
+        """The engine's own accounting of a cache hit, so /metrics stays true."""
         engine = self.engine
         self.served += 1
         engine.cache.hits += 1
@@ -189,9 +189,12 @@ class FastPath:
         metrics.inc("claimgraph_fast_path_hits_total")
         metrics.inc("claimgraph_queries_total", outcome="ok")
         metrics.observe("claimgraph_query_duration_seconds", elapsed)
-        if log.isEnabledFor(logging.INFO):
-            log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": "cache",
-                                 "size": "", "query": _query_text(scope, body)[:200]}))
+        # DEBUG, not INFO like the engine's line: a hit replays an answer whose query was logged when
+        # it was computed, hits are counted in /metrics, and at INFO the log line alone cost 65 µs
+        # per hit (measured: 110 vs 43 µs CPU per request, 9.5 k vs 24 k req/s).
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": "fast-path",
+                                  "size": len(body), "query": _query_text(scope, body)[:200]}))
 
 
 def _untouched_by_middleware(headers: tuple[tuple[bytes, bytes], ...]) -> bool:
