@@ -21,7 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 CG = "https://w3id.org/claimgraph/ontology#"
 SCHEMA = "https://schema.org/"
@@ -309,14 +309,6 @@ def write_corpus(path: Path, articles: int, base: str = DEFAULT_BASE, seed_store
         stats = generate(fh, articles, base, seed)
     stats.quads += seed_quads
     return stats
-
-
-def iter_sample_subjects(articles: int, base: str = DEFAULT_BASE) -> Iterator[str]:
-    """Subjects that exist in every corpus of at least `articles` articles (article, text, first sentence)."""
-    for n in range(1, articles + 1):
-        art = f"{base}article/syn-{n:05d}"
-        yield art
-        yield f"{art}/sentence/s1"
 
 
 def main(argv: list[str] | None = None) -> int:
