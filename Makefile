@@ -31,7 +31,9 @@ $(VENV)/.bench: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test,bench]'
 	touch $@
 
+# wrk is Debian's HTTP load generator (httpx saturates near 500 req/s here).
 bench: $(VENV)/.bench build
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 
 clean:
