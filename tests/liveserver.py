@@ -68,3 +68,63 @@ def start_server(store: Path, tmp: Path, env: dict[str, str] | None = None, port
         time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"server did not become healthy:\n{log.read_text(errors='replace')}")
+
+
+def writable_copy(src: Path, dest: Path) -> Path:
+    """A private store for tests that write: a hard-linked backup of the built one behind its own symlink."""
+    import pyoxigraph as ox
+
+    live = Path(src).resolve()
+    versions = dest / "store.versions"
+    versions.mkdir(parents=True)
+    ox.Store.read_only(str(live)).backup(str(versions / live.name))
+    (dest / "store").symlink_to(Path("store.versions") / live.name)
+    return dest / "store"
+
+
+def assert_error(r: httpx.Response, status: int, parameter: str | None = None, code: str | None = None) -> dict:
+    """The uniform error shape, with the status, parameter and code expected, and no trace."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["ok"] is False
+    err = body["error"]
+    assert err["status"] == status and err["message"]
+    if parameter is not None:
+        assert err.get("parameter") == parameter, err
+    if code is not None:
+        assert err["code"] == code, err
+    assert "Traceback" not in r.text
+    return err
+
+
+class Listener:
+    """A loopback TCP listener that only counts who connects: the witness that nothing dialled out."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()

@@ -8,9 +8,7 @@ see a connection.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 
 from claimgraph.config import WIKIDATA_SPARQL, Settings
 from liveserver import ROOT, free_port, start_server
+from liveserver import Listener
 
 EXTRACT = Path(__file__).parent / "fixtures" / "wikidata_extract.ttl"
 OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"
@@ -32,33 +31,6 @@ PREFIX wdt: <http://www.wikidata.org/prop/direct/>
 JSON = {"Accept": "application/sparql-results+json"}
 
 
-class Listener:
-    """A loopback TCP listener that only counts who knocks: the SSRF witness."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

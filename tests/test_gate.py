@@ -9,8 +9,6 @@ pyoxigraph upgrade that changes the parser shows up as a failing test.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 
 from claimgraph.sparql.gate import GateError, Limits, allowed, check
 from claimgraph.sparql.lexer import LexError, tokenize, unescape_codepoints
+from liveserver import Listener
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,31 +146,6 @@ def test_the_gate_costs_little_even_on_adversarial_text() -> None:
 
 # -- SERVICE and LOAD -----------------------------------------------------------------
 
-class Listener:
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import rdflib
 from rdflib.namespace import Namespace
 
 from liveserver import LiveServer, start_server
+from liveserver import assert_error
 
 # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph internally.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -27,19 +28,6 @@ FORM = "application/x-www-form-urlencoded"
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
 
-def assert_error(r: httpx.Response, status: int, parameter: str | None = None, code: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert body["ok"] is False
-    err = body["error"]
-    assert err["status"] == status and err["message"]
-    if parameter is not None:
-        assert err.get("parameter") == parameter, err
-    if code is not None:
-        assert err["code"] == code, err
-    assert "Traceback" not in r.text
-    return err
 
 
 @pytest.fixture(scope="module")

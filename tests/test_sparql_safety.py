@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
-import socket
 import statistics
 import threading
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from claimgraph.sparql.pool import WorkerPool
 from liveserver import LiveServer, start_server
+from liveserver import Listener, writable_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 2.0
@@ -48,14 +48,6 @@ MEMORY_HOG = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a
 
 # -- fixtures -----------------------------------------------------------------------------
 
-def writable_copy(src: Path, dest: Path) -> Path:
-    """A private store (updates are enabled here): a hard-linked backup of the built one."""
-    live = Path(src).resolve()
-    versions = dest / "store.versions"
-    versions.mkdir(parents=True)
-    ox.Store.read_only(str(live)).backup(str(versions / live.name))
-    (dest / "store").symlink_to(Path("store.versions") / live.name)
-    return dest / "store"
 
 
 @pytest.fixture(scope="module")
@@ -103,34 +95,6 @@ def still_serving(server: LiveServer, client: httpx.Client):
     assert "Traceback" not in server.log_text().split("Application startup complete.")[-1]
 
 
-class Listener:
-    """A loopback TCP listener that counts connections: the SSRF witness."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

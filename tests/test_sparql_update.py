@@ -9,13 +9,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
 from liveserver import LiveServer, start_server
+from liveserver import Listener, assert_error, writable_copy
 
 TOKEN = "update-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,58 +24,10 @@ JSON = {"Accept": "application/sparql-results+json"}
 EX = "http://example.org/update/"
 
 
-def writable_copy(src: Path, dest: Path) -> Path:
-    """A private store: a hard-linked backup of the built one behind its own symlink."""
-    live = Path(src).resolve()
-    versions = dest / "store.versions"
-    versions.mkdir(parents=True)
-    ox.Store.read_only(str(live)).backup(str(versions / live.name))
-    (dest / "store").symlink_to(Path("store.versions") / live.name)
-    return dest / "store"
 
 
-def assert_error(r: httpx.Response, status: int, parameter: str | None = None, code: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert body["ok"] is False
-    err = body["error"]
-    assert err["status"] == status and err["message"]
-    if parameter is not None:
-        assert err.get("parameter") == parameter, err
-    if code is not None:
-        assert err["code"] == code, err
-    assert "Traceback" not in r.text
-    return err
 
 
-class Listener:
-    """A loopback TCP listener that counts connections (to prove nothing dialled it)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
