@@ -202,3 +202,22 @@ def pytest_configure(config: pytest.Config) -> None:
     for message in ("Dataset.contexts is deprecated", "ConjunctiveGraph is deprecated",
                     "Dataset.default_context is deprecated"):
         config.addinivalue_line("filterwarnings", f"ignore:{message}:DeprecationWarning")
+
+
+# -- one read-only server for the HTTP suites that only read ---------------------
+
+@pytest.fixture(scope="session")
+def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory):
+    """A real `claimgraph serve` on the built store; suites that write or need other
+    settings start their own (a module-level `server` fixture overrides this one)."""
+    from liveserver import start_server
+
+    srv = start_server(built_settings.store, tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def http(server):
+    with server.client(timeout=60) as c:
+        yield c

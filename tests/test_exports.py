@@ -5,14 +5,12 @@ source context on its own."""
 from __future__ import annotations
 
 import hashlib
-import json
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 
-from liveserver import start_server
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -24,19 +22,6 @@ PREFIXES = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
 PREFIX schema: <https://schema.org/>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
 """
-
-
-@pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory):
-    live = start_server(built_settings.store, tmp_path_factory.mktemp("exports"))
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with server.client() as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from liveserver import LiveServer, start_server
 
 SLUG = "us-russia-reconfiguration"
 PAYLOADS = [
@@ -44,19 +43,6 @@ PAYLOADS = [
 # Valid values for the parameters an operation needs before the injected one can be reached.
 PATH_VALUES = {"entity_id": "russia", "article": SLUG, "claim": "c8", "slug": SLUG, "sentence": "s4", "name": "claims-about"}
 REQUIRED = {"q": "russia"}
-
-
-@pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    srv = start_server(built_settings.store, tmp_path_factory.mktemp("injection"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server: LiveServer) -> httpx.Client:
-    with server.client(timeout=60) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from liveserver import LiveServer, start_server
+from liveserver import start_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
@@ -26,19 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SLUG = "us-russia-reconfiguration"
 CG = "https://w3id.org/claimgraph/ontology#"
 TTL = ox.RdfFormat.TURTLE
-
-
-@pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    srv = start_server(built_settings.store, tmp_path_factory.mktemp("ld"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
 
 
 def path_of(iri: str, base: str) -> str:

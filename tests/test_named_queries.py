@@ -15,24 +15,10 @@ import pytest
 
 from claimgraph.named import QueryFileError, load_queries, load_query
 from claimgraph.namespaces import Minter
-from liveserver import LiveServer, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
 SLUG = "us-russia-reconfiguration"
-
-
-@pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    srv = start_server(built_settings.store, tmp_path_factory.mktemp("named"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
 
 
 def run(http: httpx.Client, name: str, **params) -> list[dict]:

@@ -64,19 +64,6 @@ PROPOSAL = {"type": "object", "required": ["properties"], "properties": {"proper
 
 
 @pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory):
-    live = start_server(built_settings.store, tmp_path_factory.mktemp("reconcile"))
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def batch() -> dict:
     return json.loads((FIXTURES / "openrefine_batch.json").read_text(encoding="utf-8"))
 

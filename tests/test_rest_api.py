@@ -16,26 +16,13 @@ import httpx
 import pytest
 import rdflib
 
-from liveserver import LiveServer, start_server
+from liveserver import start_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 SLUG = "us-russia-reconfiguration"
 CG = rdflib.Namespace("https://w3id.org/claimgraph/ontology#")
 NIF = rdflib.Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
-
-
-@pytest.fixture(scope="module")
-def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    srv = start_server(built_settings.store, tmp_path_factory.mktemp("rest"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
 
 
 def walk(http: httpx.Client, url: str, **params) -> list[dict]:
