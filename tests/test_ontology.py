@@ -256,8 +256,23 @@ def broken_report(asserted, mint, article_text):
     s31 = URIRef(mint.sentence(SLUG, "s31"))
     g.remove((s31, NIF.endIndex, None))
     g.add((s31, NIF.endIndex, Literal(len(article_text) + 5, datatype=URIRef("http://www.w3.org/2001/XMLSchema#nonNegativeInteger"))))
+    # 6. an own-voice claim reported as someone else's (claimant swapped, attribution kept)
+    c1 = URIRef(mint.claim(SLUG, "c1"))
+    assert (c1, CG.attribution, CG.OwnVoice) in g
+    g.remove((c1, CG.attribution, None))
+    g.add((c1, CG.attribution, CG.Reported))
+    # 7. a claim flagged hedged without its hedge cue
+    c2 = URIRef(mint.claim(SLUG, "c2"))
+    assert g.value(c2, CG.hedgeCue) is None
+    g.remove((c2, CG.hedged, None))
+    g.add((c2, CG.hedged, Literal(True)))
+    # 8. a claim whose quote lies outside its sentence
+    c3 = URIRef(mint.claim(SLUG, "c3"))
+    g.remove((c3, CG.inSentence, None))
+    g.add((c3, CG.inSentence, s31))
     report = check_shapes(g, SHAPES)
-    return report, {"c25": str(c25), "span": str(span), "russia": str(russia), "china": str(china), "s31": str(s31)}
+    return report, {"c25": str(c25), "span": str(span), "russia": str(russia), "china": str(china), "s31": str(s31),
+                    "c1": str(c1), "c2": str(c2), "c3": str(c3)}
 
 
 @pytest.mark.parametrize("defect,node,needle", [
@@ -266,6 +281,9 @@ def broken_report(asserted, mint, article_text):
     ("state without Wikidata", "russia", "every state has exactly one well-formed Wikidata link"),
     ("state with a malformed Wikidata IRI", "china", "every state has exactly one well-formed Wikidata link"),
     ("offsets past the end of the text", "s31", "nif:anchorOf is not the text found"),
+    ("own-voice claim marked reported", "c1", "own-voice claims belong to the article's author"),
+    ("hedged without a cue", "c2", "a hedged claim needs its hedge cue"),
+    ("quote outside its sentence", "c3", "the claim's quote lies outside its sentence"),
 ])
 def test_shacl_catches(broken_report, defect, node, needle):
     report, nodes = broken_report
