@@ -54,7 +54,7 @@ def reasoner_input(ontology: Graph, data: Graph) -> Graph:
     return g
 
 
-def reason(ontology: Graph, data: Graph) -> ReasoningResult:
+def reason(ontology: Graph, data: Graph, source: Graph | None = None) -> ReasoningResult:
     """Run HermiT; raise InconsistentOntology if the ontology plus data is inconsistent."""
     import time
 
@@ -64,7 +64,7 @@ def reason(ontology: Graph, data: Graph) -> ReasoningResult:
                                "install default-jre-headless. OWL reasoning was skipped; SHACL still ran.")
     import owlready2
 
-    source = reasoner_input(ontology, data)
+    source = source if source is not None else reasoner_input(ontology, data)
     world = owlready2.World()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "input.nt"
