@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 
 
 @dataclass
