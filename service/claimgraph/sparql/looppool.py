@@ -19,10 +19,9 @@ import asyncio
 import os
 import pickle
 import struct
-import time
 from typing import Any
 
-from .pool import PoolError, WorkerPool, _Crashed, _Deadline, _Worker
+from .pool import WorkerPool, _Crashed, _Deadline, _Worker
 
 _READ_CHUNK = 1 << 20
 
@@ -106,50 +105,7 @@ class LoopWorkerPool(WorkerPool):
         super().__init__(*args, **kwargs)  # whatever WorkerPool takes (size, memory, queue, isolate, ...)
         self._pipes: dict[int, _Pipe] = {}  # id(worker) -> its pipe, while the worker lives
 
-    async def run(self, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
-        idle = self._idle
-        assert idle is not None, "pool not started"
-        started = time.monotonic()
-        if not idle.empty() and not self._waiting:
-            # The common case: no task, no timer. Only when no one queues ahead of us: a worker
-            # just handed back belongs to the oldest waiter, or the tail latency explodes.
-            w = idle.get_nowait()
-        else:
-            if self._waiting >= self.queue_size and idle.empty():
-                self.stats["rejected_full"] += 1
-                raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly", retry_after=1)
-            self._waiting += 1
-            try:
-                w = await asyncio.wait_for(idle.get(), timeout=timeout)
-            except asyncio.TimeoutError:
-                raise PoolError(503, "timeout", f"no query worker became free within {timeout:g} s",
-                                retry_after=2) from None
-            finally:
-                self._waiting -= 1
-        remaining = max(0.05, timeout - (time.monotonic() - started))
-        self.stats["jobs"] += 1
-        try:
-            reply = await self._exchange_on_loop(w, job, remaining)
-        except _Deadline:
-            self.stats["timeouts"] += 1
-            asyncio.get_running_loop().create_task(self._replace(w))
-            raise PoolError(503, "timeout", f"the query did not finish within {timeout:g} s and was stopped",
-                            retry_after=max(1, int(timeout))) from None
-        except asyncio.CancelledError:
-            # The caller went away mid-query: its answer would be left in the pipe and the query may
-            # be a runaway, so the worker is replaced rather than returned to the pool.
-            asyncio.get_running_loop().create_task(self._replace(w))
-            raise
-        except _Crashed:
-            self.stats["crashes"] += 1
-            asyncio.get_running_loop().create_task(self._replace(w))
-            raise PoolError(503, "worker_crashed",
-                            "the query engine stopped while evaluating this query (memory or stack limit)",
-                            retry_after=1) from None
-        idle.put_nowait(w)
-        return reply
-
-    async def _exchange_on_loop(self, w: _Worker, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
+    async def _send(self, w: _Worker, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
         loop = asyncio.get_running_loop()
         pipe = self._pipes.get(id(w))
         if pipe is None:

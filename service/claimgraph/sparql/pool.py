@@ -154,22 +154,30 @@ class WorkerPool:
             return
 
     async def run(self, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
-        assert self._idle is not None, "pool not started"
-        if self._waiting >= self.queue_size and self._idle.empty():
-            self.stats["rejected_full"] += 1
-            raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly", retry_after=1)
+        idle = self._idle
+        assert idle is not None, "pool not started"
         started = time.monotonic()
-        self._waiting += 1
-        try:
-            w = await asyncio.wait_for(self._idle.get(), timeout=timeout)
-        except asyncio.TimeoutError:
-            raise PoolError(503, "timeout", f"no query worker became free within {timeout:g} s", retry_after=2) from None
-        finally:
-            self._waiting -= 1
+        if not idle.empty() and not self._waiting:
+            # No one queues ahead of us: no task, no timer. A worker handed back while others
+            # wait belongs to the oldest waiter, or the tail latency explodes.
+            w = idle.get_nowait()
+        else:
+            if self._waiting >= self.queue_size and idle.empty():
+                self.stats["rejected_full"] += 1
+                raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly",
+                                retry_after=1)
+            self._waiting += 1
+            try:
+                w = await asyncio.wait_for(idle.get(), timeout=timeout)
+            except asyncio.TimeoutError:
+                raise PoolError(503, "timeout", f"no query worker became free within {timeout:g} s",
+                                retry_after=2) from None
+            finally:
+                self._waiting -= 1
         remaining = max(0.05, timeout - (time.monotonic() - started))
         self.stats["jobs"] += 1
         try:
-            reply = await asyncio.to_thread(self._exchange, w, job, remaining)
+            reply = await self._send(w, job, remaining)
         except _Deadline:
             self.stats["timeouts"] += 1
             asyncio.get_running_loop().create_task(self._replace(w))
@@ -185,8 +193,12 @@ class WorkerPool:
             raise PoolError(503, "worker_crashed",
                             "the query engine stopped while evaluating this query (memory or stack limit)",
                             retry_after=1) from None
-        self._idle.put_nowait(w)
+        idle.put_nowait(w)
         return reply
+
+    async def _send(self, w: _Worker, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
+        """One exchange with a worker; raises _Deadline or _Crashed. Subclasses change how it waits."""
+        return await asyncio.to_thread(self._exchange, w, job, timeout)
 
     @staticmethod
     def _exchange(w: _Worker, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
