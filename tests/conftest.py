@@ -221,3 +221,10 @@ def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory
 def http(server):
     with server.client(timeout=60) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    """A client of whichever `server` the module uses (its own, or the shared one)."""
+    with server.client() as c:
+        yield c

@@ -56,12 +56,6 @@ def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def client(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def links_graph(mint) -> str:
     return mint.graph("links")
 

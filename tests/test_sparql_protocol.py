@@ -38,12 +38,6 @@ def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def client(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def links_query(mint) -> str:
     return f"SELECT ?s ?p ?o WHERE {{ GRAPH <{mint.graph('links')}> {{ ?s ?p ?o }} }}"
 

@@ -62,12 +62,6 @@ def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveSe
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def client(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
-
-
 def health(client: httpx.Client) -> dict:
     r = client.get("/health")
     assert r.status_code == 200, r.text

@@ -38,12 +38,6 @@ def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def client(server: LiveServer) -> httpx.Client:
-    with server.client() as c:
-        yield c
-
-
 def ask(client: httpx.Client, pattern: str) -> tuple[bool, str]:
     r = client.get("/sparql", params={"query": f"ASK {{ {pattern} }}"}, headers=JSON)
     assert r.status_code == 200, r.text
