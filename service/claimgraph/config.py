@@ -82,9 +82,19 @@ class Settings:
     # Serve repeated /sparql requests from a response cache in front of FastAPI (api/fastpath.py);
     # CLAIMGRAPH_FAST_PATH=0 sends every request through the full app.
     fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))
+    # Answer user queries proven cheap (sparql/cheap.py: triple-pattern trees from constant
+    # subjects, bounded by counted quads) in the server process, skipping the worker round trip;
+    # CLAIMGRAPH_INLINE=0 sends every user query to the workers.
+    inline: bool = field(default_factory=lambda: _env("INLINE", "1").lower() not in ("0", "false", "no", "off"))
     # How the server talks to its query workers: "loop" (pipes read by the event loop,
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).
     pool_io: str = field(default_factory=lambda: _env("POOL_IO", "loop"))
+
+    # Serving processes forked on one socket (api/prefork.py): more cores for read-heavy traffic.
+    # Read-only: refused together with CLAIMGRAPH_UPDATE_TOKEN (updates need one writer process).
+    processes: int = field(default_factory=lambda: _env_int("PROCESSES", 1))
+    # Set by api/prefork.py for its children: where each process leaves its counters for /metrics.
+    metrics_dir: str = ""
 
     def with_overrides(self, **kw: Any) -> "Settings":
         known = {f.name for f in fields(self)}

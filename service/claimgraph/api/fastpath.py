@@ -32,7 +32,7 @@ import json
 import logging
 import time
 from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -152,7 +152,11 @@ class FastPath:
             self._count_hit(started, scope, body)
             return
         recorder = _Recorder(send, self.cache.max_item)
-        if self.endpoint is not None and _untouched_by_middleware(headers):
+        untouched = _untouched_by_middleware(headers)
+        text = _lone_query(scope["query_string"]) if method == "GET" and untouched else None
+        if text is not None:
+            await self._lean(scope, receive, recorder, text, headers)
+        elif self.endpoint is not None and untouched:
             await self._direct(scope, receive, recorder)
         else:
             await self.app(scope, receive, recorder)
@@ -178,6 +182,32 @@ class FastPath:
             response = await handler(request, exc)
         await response(scope, receive, send)
 
+    async def _lean(self, scope: Scope, receive: Receive, send: Send, text: str,
+                    headers: tuple[tuple[bytes, bytes], ...]) -> None:
+        """`GET /sparql?query=…` and nothing else: the engine straight from the raw request.
+
+        What the /sparql handler would do for such a request (protocol.parse has nothing else to
+        check), without building Starlette's Request and Response around it (~60 µs); errors go
+        to the app's own handlers, so their bodies are the ones the full stack gives."""
+        accept = next((v.decode("latin-1") for k, v in headers if k == b"accept"), None)
+        try:
+            answer = await self.engine.query(text, accept=accept)
+        except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers, as _direct does
+            handler = _handler_for(self.app, exc)
+            if handler is None:
+                raise
+            scope["app"] = self.app
+            request = Request(scope, receive, send)
+            response = await handler(request, exc)
+            await response(scope, receive, send)
+            return
+        # The headers, in the order, that sparql_endpoint's Response would send.
+        out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", b"Accept")]
+        out += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+        out += [(b"content-length", str(len(answer.body)).encode()), (b"content-type", answer.media_type.encode())]
+        await send({"type": "http.response.start", "status": answer.status, "headers": out})
+        await send({"type": "http.response.body", "body": answer.body})
+
     def _count_hit(self, started: float, scope: Scope, body: bytes) -> None:
         """The engine's own accounting of a cache hit, so /metrics stays true."""
         engine = self.engine
@@ -195,6 +225,20 @@ class FastPath:
         if log.isEnabledFor(logging.DEBUG):
             log.debug(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": "fast-path",
                                   "size": len(body), "query": _query_text(scope, body)[:200]}))
+
+
+def _lone_query(raw: bytes) -> str | None:
+    """The query of a URL whose only parameter is one non-blank `query` in plain UTF-8, else None.
+
+    Anything else (other parameters, repeats, undecodable escapes, raw non-ASCII bytes) is left
+    to protocol.parse, which knows the error to give."""
+    if not raw.startswith(b"query=") or b"&" in raw:
+        return None
+    try:
+        text = unquote_plus(raw[6:].decode("ascii"), errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return text if text.strip() else None
 
 
 def _untouched_by_middleware(headers: tuple[tuple[bytes, bytes], ...]) -> bool:
