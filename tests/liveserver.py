@@ -50,7 +50,10 @@ def start_server(store: Path, tmp: Path, env: dict[str, str] | None = None, port
     """Start `claimgraph serve` on a free loopback port and wait until /health answers."""
     port = port or free_port()
     log = tmp / f"server-{port}.log"
-    full_env = {**os.environ, "CLAIMGRAPH_STORE": str(store), "CLAIMGRAPH_LOG_LEVEL": "warning", **(env or {})}
+    # One process unless a test asks for more (test_prefork): suites that count cache hits or
+    # metrics over fresh connections must not depend on which process took each one.
+    full_env = {**os.environ, "CLAIMGRAPH_STORE": str(store), "CLAIMGRAPH_LOG_LEVEL": "warning",
+                "CLAIMGRAPH_PROCESSES": "1", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimgraph", "serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store)],
         stdout=log.open("wb"), stderr=subprocess.STDOUT, env=full_env, cwd=ROOT,

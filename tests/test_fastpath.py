@@ -234,3 +234,36 @@ def test_unknown_middleware_turns_the_fast_path_off(tmp_path: Path) -> None:
     guarded = create_app(settings)
     guarded.add_middleware(BaseHTTPMiddleware, dispatch=passthrough)
     assert not FastPath(guarded).enabled
+
+
+def test_the_lean_get_lane_answers_exactly_as_the_full_stack(server: LiveServer, tmp_path: Path) -> None:
+    """GET ?query= alone skips Starlette's Request/Response (api/fastpath.py `_lean`): same bytes, same errors."""
+    full = start_server(make_store(tmp_path), tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN,
+                                                            "CLAIMGRAPH_CORS_ORIGINS": "*", "CLAIMGRAPH_FAST_PATH": "0"})
+    plain = {"Accept-Encoding": "identity"}  # gzip would send the request through the full stack anyway
+    cases = [
+        (f"query={point(31).replace(' ', '+')}", JSON),  # '+' for spaces, as HTML forms encode them
+        ("query=" + httpx.QueryParams({"q": point(32)})["q"].replace(" ", "%20"), f"{JSON};q=0.5, text/csv"),
+        ("query=" + str(httpx.QueryParams({"q": BIG})).split("=", 1)[1], "application/sparql-results+xml"),
+        ("query=" + str(httpx.QueryParams({"q": f"ASK {{ <{BASE}article/syn-00002> ?p ?o FILTER(?p != <urn:lean>) }}"})).split("=", 1)[1],
+         None),
+        ("query=SELECT+%3Fx+WHERE+%7B", JSON),  # syntax error: 400 with the parser's message
+        ("query=" + str(httpx.QueryParams({"q": POINT})).split("=", 1)[1], "image/png"),  # 406
+        ("query=INSERT+DATA+%7B%3Curn%3Aa%3E+%3Curn%3Ab%3E+%3Curn%3Ac%3E%7D", JSON),  # update sent as a query
+        ("query=+++", JSON),  # blank: left to protocol.parse
+        ("query=%FF", JSON),  # not UTF-8: left to protocol.parse
+        (f"query={point(33).replace(' ', '+')}&query=ASK%7B%7D", JSON),  # two queries: left to protocol.parse
+    ]
+    try:
+        for qs, accept in cases:
+            replies = []
+            for live in (server, full):
+                headers = dict(plain, **({"Accept": accept} if accept else {}))
+                r = httpx.get(f"{live.url}/sparql?{qs}", headers=headers, timeout=30)
+                kept = {k: v for k, v in r.headers.items() if k not in ("date", "server")}
+                replies.append((r.status_code, kept, r.content))
+            assert replies[0] == replies[1], qs
+            if replies[0][0] >= 400:
+                assert replies[0][2].startswith(b'{"ok":false'), qs
+    finally:
+        full.stop()

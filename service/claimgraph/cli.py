@@ -28,6 +28,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         data_dir=Path(args.data) if getattr(args, "data", None) else None,
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        processes=getattr(args, "processes", None),
         base_iri=getattr(args, "base_iri", None),
         reasoner="none" if getattr(args, "no_reasoner", False) else None,
     )
@@ -177,6 +178,8 @@ def parser() -> argparse.ArgumentParser:
     common(sv)
     sv.add_argument("--host", help="interface (CLAIMGRAPH_HOST, default 127.0.0.1)")
     sv.add_argument("--port", type=int, help="port (CLAIMGRAPH_PORT, default 8000)")
+    sv.add_argument("--processes", type=int, help="serving processes on one socket, read-only when > 1 "
+                    "(CLAIMGRAPH_PROCESSES, default 1)")
     sv.set_defaults(func=cmd_serve)
     return p
 

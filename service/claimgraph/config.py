@@ -41,6 +41,8 @@ def _env_int(name: str, default: int) -> int:
 
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+# Past a few processes the shared store and the per-process worker pools cost more than they give.
+MAX_AUTO_PROCESSES = 4
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,23 @@ class Settings:
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).
     pool_io: str = field(default_factory=lambda: _env("POOL_IO", "loop"))
 
-    # Serving processes forked on one socket (api/prefork.py): more cores for read-heavy traffic.
-    # Read-only: refused together with CLAIMGRAPH_UPDATE_TOKEN (updates need one writer process).
-    processes: int = field(default_factory=lambda: _env_int("PROCESSES", 1))
+    # Serving processes forked on one socket (api/prefork.py): more cores for read traffic. Read-only:
+    # refused together with CLAIMGRAPH_UPDATE_TOKEN (updates need one writer process). 0 or "auto"
+    # (the default): one per core, at most MAX_AUTO_PROCESSES, or 1 when updates are enabled.
+    processes: int = field(default_factory=lambda: 0 if _env("PROCESSES", "auto").lower() == "auto"
+                           else _env_int("PROCESSES", 0))
     # Set by api/prefork.py for its children: where each process leaves its counters for /metrics.
     metrics_dir: str = ""
 
     def with_overrides(self, **kw: Any) -> "Settings":
         known = {f.name for f in fields(self)}
         return replace(self, **{k: v for k, v in kw.items() if k in known and v is not None})
+
+    @property
+    def serving_processes(self) -> int:
+        if self.processes > 0:
+            return self.processes
+        return 1 if self.update_token else max(1, min(os.cpu_count() or 1, MAX_AUTO_PROCESSES))
 
     @property
     def url(self) -> str:

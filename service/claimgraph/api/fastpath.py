@@ -111,6 +111,13 @@ class FastPath:
         unknown = [m.cls.__name__ for m in getattr(app, "user_middleware", ())
                    if not (isinstance(m.cls, type) and issubclass(m.cls, _KNOWN_MIDDLEWARE))]
         self.enabled = not unknown
+        # Answers that skip the middleware must still carry the Vary it adds, or a shared cache could
+        # hand one to the wrong client: Starlette's CORS adds Origin to every response, Origin header
+        # or not, and GZip adds Accept-Encoding to every body of at least its minimum size.
+        stack = getattr(app, "user_middleware", ())
+        self.vary_origin = any(m.cls is CORSMiddleware for m in stack)
+        gzip = next((m for m in stack if m.cls is GZipMiddleware), None)
+        self.gzip_min: int | None = gzip.kwargs.get("minimum_size", 500) if gzip is not None else None
         if unknown:
             _log_http.warning("fast path off: middleware %s must see every request", ", ".join(unknown))
 
@@ -172,6 +179,8 @@ class FastPath:
         scope.setdefault("router", getattr(app, "router", None))
         scope.setdefault("path_params", {})
         scope.setdefault("endpoint", self.endpoint)
+        if self.vary_origin or self.gzip_min is not None:
+            send = _with_vary(send, self._vary)
         request = Request(scope, receive, send)
         try:
             response = await self.endpoint(request)  # type: ignore[misc]
@@ -197,16 +206,26 @@ class FastPath:
             if handler is None:
                 raise
             scope["app"] = self.app
+            if self.vary_origin or self.gzip_min is not None:
+                send = _with_vary(send, self._vary)
             request = Request(scope, receive, send)
             response = await handler(request, exc)
             await response(scope, receive, send)
             return
         # The headers, in the order, that sparql_endpoint's Response would send.
-        out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", b"Accept")]
+        out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", self._vary(b"Accept", len(answer.body)))]
         out += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
         out += [(b"content-length", str(len(answer.body)).encode()), (b"content-type", answer.media_type.encode())]
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
+
+    def _vary(self, vary: bytes, length: int) -> bytes:
+        """`vary` as the skipped CORS and GZip middleware would leave it, for a body of `length` bytes."""
+        if self.vary_origin:
+            vary += b", Origin"
+        if self.gzip_min is not None and length >= self.gzip_min:
+            vary += b", Accept-Encoding"
+        return vary
 
     def _count_hit(self, started: float, scope: Scope, body: bytes) -> None:
         """The engine's own accounting of a cache hit, so /metrics stays true."""
@@ -225,6 +244,23 @@ class FastPath:
         if log.isEnabledFor(logging.DEBUG):
             log.debug(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": "fast-path",
                                   "size": len(body), "query": _query_text(scope, body)[:200]}))
+
+
+def _with_vary(send: Send, vary: Callable[[bytes, int], bytes]) -> Send:
+    """`send`, with the response's Vary header completed by `vary(header, content length)`."""
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            length = next((int(v) for k, v in headers if k.lower() == b"content-length" and v.isdigit()), 0)
+            at = next((i for i, (k, _v) in enumerate(headers) if k.lower() == b"vary"), None)
+            if at is None:
+                headers.append((b"vary", vary(b"", length).lstrip(b", ")))
+            else:
+                headers[at] = (headers[at][0], vary(headers[at][1], length))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _lone_query(raw: bytes) -> str | None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
+from . import shared_metrics as shared
 from .context import AppContext
+
+_PROMETHEUS = "text/plain; version=0.0.4"
 
 STARTED = time.time()
 
@@ -26,6 +31,7 @@ async def health(request: Request) -> JSONResponse:
         "ok": store["ok"],
         "version": __version__,
         "uptime_s": round(time.time() - STARTED, 1),
+        "process": os.getpid(),  # which serving process answered (CLAIMGRAPH_PROCESSES > 1)
         "store": store,
         "workers": {"size": pool.size, "busy": pool.busy, **pool.stats},
         "updates_enabled": ctx.updates_enabled,
@@ -33,10 +39,9 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
 
-async def metrics(request: Request) -> PlainTextResponse:
-    ctx: AppContext = request.app.state.ctx
+def gauges(ctx: AppContext) -> dict[str, float]:
     engine = ctx.engine
-    gauges = {
+    return {
         "claimgraph_workers": engine.pool.size,
         "claimgraph_workers_busy": engine.pool.busy,
         "claimgraph_worker_timeouts_total": engine.pool.stats["timeouts"],
@@ -46,4 +51,20 @@ async def metrics(request: Request) -> PlainTextResponse:
         "claimgraph_cache_hits": engine.cache.hits,
         "claimgraph_cache_misses": engine.cache.misses,
     }
-    return PlainTextResponse(engine.metrics.render(gauges), media_type="text/plain; version=0.0.4")
+
+
+async def metrics(request: Request) -> PlainTextResponse:
+    ctx: AppContext = request.app.state.ctx
+    engine = ctx.engine
+    mine = gauges(ctx)
+    if not ctx.settings.metrics_dir:
+        return PlainTextResponse(engine.metrics.render(mine), media_type=_PROMETHEUS)
+    # Several serving processes (api/prefork.py): add up what each one last shared.
+    others = shared.read_others(Path(ctx.settings.metrics_dir))
+    total = engine.metrics.merged([o["metrics"] for o in others])
+    summed = dict(mine)
+    for other in others:
+        for name, value in other.get("gauges", {}).items():
+            summed[name] = summed.get(name, 0) + float(value)
+    summed["claimgraph_serving_processes"] = 1 + sum(1 for o in others if o.get("alive"))
+    return PlainTextResponse(total.render(summed), media_type=_PROMETHEUS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 from ..config import Settings
@@ -9,21 +10,38 @@ from ..store.swap import current_version_dir
 
 
 def serve(settings: Settings) -> int:
+    from . import prefork
+
+    if current_version_dir(settings.store) is None:
+        print(f"no built store at {settings.store}: run `claimgraph build` first", file=sys.stderr)
+        return 2
+    refused = prefork.refusal(settings)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
+    count = settings.serving_processes
+    many = f" ({count} processes)" if count > 1 else ""
+    print(f"claimgraph serving {settings.store} on http://{settings.host}:{settings.port}/{many}", file=sys.stderr)
+    if count > 1:
+        return prefork.run(settings, serve_one)
+    return serve_one(settings, None)
+
+
+def serve_one(settings: Settings, sock: socket.socket | None) -> int:
+    """One serving process: the app behind the fast path, under uvicorn (on `sock` if given)."""
     import uvicorn
 
     from .app import create_app
     from .fastpath import wrap
 
-    if current_version_dir(settings.store) is None:
-        print(f"no built store at {settings.store}: run `claimgraph build` first", file=sys.stderr)
-        return 2
     app = create_app(settings)
     # The response cache for repeated /sparql requests sits in front of FastAPI's stack.
     asgi = wrap(app) if settings.fast_path else app
-    print(f"claimgraph serving {settings.store} on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    # One process: the query workers are our own child processes, and
-    # `--workers N` would also lose TCP_NODELAY on keep-alive connections.
+    # Several processes are forked by api/prefork.py, not uvicorn's `--workers N`: that needs an
+    # import string, and was measured to lose TCP_NODELAY on keep-alive connections.
     # uvloop + httptools: the fastest event loop and HTTP parser uvicorn offers.
-    uvicorn.run(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                access_log=False, loop="uvloop", http="httptools")
+    config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            access_log=False, loop="uvloop", http="httptools")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock] if sock is not None else None)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from typing import Any
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -29,6 +30,28 @@ class Metrics:
             buckets[-1] += 1
             self.hist_sum[name] += seconds
             self.hist_count[name] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters and histograms as JSON-ready data (for processes that add theirs up)."""
+        with self._lock:
+            return {"counters": [[name, [list(kv) for kv in labels], value]
+                                 for (name, labels), value in self.counters.items()],
+                    "hist": {name: [list(b), self.hist_sum[name], self.hist_count[name]]
+                             for name, b in self.hist.items()}}
+
+    def merged(self, others: list[dict[str, Any]]) -> "Metrics":
+        """A new Metrics holding this one's figures plus every snapshot in `others`."""
+        total = Metrics()
+        for snap in [self.snapshot(), *others]:
+            for name, labels, value in snap.get("counters", ()):
+                total.counters[(name, tuple((str(k), str(v)) for k, v in labels))] += float(value)
+            for name, (buckets, hsum, count) in snap.get("hist", {}).items():
+                mine = total.hist[name]
+                if len(buckets) == len(mine):
+                    total.hist[name] = [a + int(b) for a, b in zip(mine, buckets)]
+                    total.hist_sum[name] += float(hsum)
+                    total.hist_count[name] += int(count)
+        return total
 
     def render(self, gauges: dict[str, float] | None = None) -> str:
         lines: list[str] = []
