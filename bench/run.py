@@ -58,6 +58,8 @@ def check_answers(servers: dict[str, sv.Server], scenario: sc.Scenario, referenc
 
 
 def claimgraph_counters(server: sv.Server) -> dict[str, float]:
+    # With several serving processes /metrics adds up what each shared, at most a second ago.
+    time.sleep(1.2)
     status, body, _h = sv.http_get(server.port, "/metrics", accept="text/plain")
     out: dict[str, float] = {}
     if status == 200:
@@ -137,6 +139,22 @@ def measure_interleaved(servers: dict[str, sv.Server], scenario: sc.Scenario,
     return out
 
 
+def _processes(env: dict[str, str]) -> int:
+    """How many serving processes the main claimgraph runs with (CLAIMGRAPH_PROCESSES resolved)."""
+    from claimgraph.config import Settings
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return Settings().serving_processes
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def render(report: dict) -> str:
     lines = [
         "# claimgraph benchmark",
@@ -151,6 +169,7 @@ def render(report: dict) -> str:
         "by other load on the machine.",
         "",
         "claimgraph runs with its defaults" + (f" plus {report['claimgraph_env']}" if report.get("claimgraph_env") else "")
+        + f" ({report.get('processes', '?')} serving processes here)"
         + " and query logging off; "
         + ("; ".join(f"'claimgraph {v.partition(':')[0]}' with {v.partition(':')[2]}" for v in report.get("variants", []))
            or "no variants") + ".",
@@ -219,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="extra environment for claimgraph serve (e.g. CLAIMGRAPH_WORKERS=3)")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",
                    help="also run claimgraph with other settings, measured alongside (e.g. "
-                        "before:CLAIMGRAPH_FAST_PATH=0,CLAIMGRAPH_POOL_IO=thread)")
+                        "one-process:CLAIMGRAPH_PROCESSES=1)")
     p.add_argument("--out", type=Path, default=HERE / "out")
     p.add_argument("--no-copy", action="store_true", help="do not copy the table to bench/RESULTS.md")
     args = p.parse_args(argv)
@@ -255,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         report = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
                   "quads": stats.quads, "articles": args.articles, "connections": args.connections,
                   "threads": args.threads, "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
-                  "claimgraph_env": env, "variants": args.variant, "scenarios": []}
+                  "claimgraph_env": env, "variants": args.variant, "scenarios": [],
+                  "processes": _processes(env)}
         for scenario in chosen:
             verdicts = check_answers(running, scenario, reference)
             timed = {name: server for name, server in running.items() if not verdicts[name]}
