@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import Any
 
 from ..config import Settings
 from ..store.swap import current_version_dir
@@ -32,16 +33,19 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     import uvicorn
 
     from .app import create_app
-    from .fastpath import wrap
+    from .fastpath import FastPath, wrap
+    from .hitprotocol import protocol_for
 
     app = create_app(settings)
-    # The response cache for repeated /sparql requests sits in front of FastAPI's stack.
+    # The response cache for repeated /sparql requests sits in front of FastAPI's stack, and
+    # its hits are answered by the HTTP protocol itself (api/hitprotocol.py).
     asgi = wrap(app) if settings.fast_path else app
+    http: Any = protocol_for(asgi) if isinstance(asgi, FastPath) else "httptools"
     # Several processes are forked by api/prefork.py, not uvicorn's `--workers N`: that needs an
     # import string, and was measured to lose TCP_NODELAY on keep-alive connections.
     # uvloop + httptools: the fastest event loop and HTTP parser uvicorn offers.
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                            access_log=False, loop="uvloop", http="httptools")
+                            access_log=False, loop="uvloop", http=http)
     server = uvicorn.Server(config)
     server.run(sockets=[sock] if sock is not None else None)
     return 0

@@ -18,11 +18,12 @@ class AnswerCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> Any | None:
+    def get(self, key: Hashable, count_miss: bool = True) -> Any | None:
+        """The value, or None; `count_miss=False` for a first look whose miss is counted by a second."""
         with self._lock:
             item = self._data.get(key)
             if item is None:
-                self.misses += 1
+                self.misses += count_miss
                 return None
             self._data.move_to_end(key)
             self.hits += 1

@@ -1,0 +1,162 @@
+"""Cache hits answered by the HTTP protocol itself (api/hitprotocol.py), over raw sockets.
+
+The bytes must be what uvicorn's ASGI path writes for the same answer,
+responses must stay in order when requests are pipelined, and anything but
+a plain keep-alive GET (HTTP/1.0, Connection: close, HEAD) must keep its
+own semantics.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from urllib.parse import quote
+
+import pytest
+
+from liveserver import LiveServer, start_server
+from test_fastpath import make_store
+
+BASE = "http://127.0.0.1:8000/id/"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    tmp = tmp_path_factory.mktemp("hitprotocol")
+    server = start_server(make_store(tmp), tmp)
+    yield server
+    server.stop()
+
+
+def request(path: str, version: str = "1.1", method: str = "GET", extra: str = "") -> bytes:
+    return (f"{method} {path} HTTP/{version}\r\nHost: 127.0.0.1\r\n"
+            f"Accept: application/sparql-results+json\r\n{extra}\r\n").encode()
+
+
+def path_for(n: int) -> str:
+    q = f"SELECT ?p ?o WHERE {{ <{BASE}article/syn-00001/sentence/s{n}> ?p ?o }}"
+    return "/sparql?query=" + quote(q, safe="")
+
+
+class Conn:
+    def __init__(self, live: LiveServer):
+        host, port = live.url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def response(self, head: bool = False) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buf:
+            self._more()
+        raw_head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = raw_head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            k, v = line.split(":", 1)
+            headers[k.strip().lower()] = v.strip()
+        length = 0 if head else int(headers.get("content-length", "0"))
+        while len(self.buf) < length:
+            self._more()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return status, headers, body
+
+    def closed_by_server(self) -> bool:
+        try:
+            return self.sock.recv(1) == b""
+        except OSError:
+            return True
+
+    def _more(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf += chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def hits(live: LiveServer) -> float:
+    c = Conn(live)
+    c.send(request("/metrics"))
+    _s, _h, body = c.response()
+    c.close()
+    m = re.search(r"^claimgraph_fast_path_hits_total ([0-9.e+]+)$", body.decode(), re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_a_hit_is_the_same_response_as_the_miss_that_made_it(live: LiveServer) -> None:
+    c = Conn(live)
+    before = hits(live)
+    c.send(request(path_for(1)))
+    first = c.response()
+    c.send(request(path_for(1)))
+    second = c.response()
+    c.close()
+    assert first[0] == second[0] == 200
+    assert first[1]["x-cache"] == "miss" and second[1]["x-cache"] == "hit"
+    assert first[2] == second[2] and b'"bindings"' in first[2]
+    drop = ("date", "x-cache")
+    assert {k: v for k, v in first[1].items() if k not in drop} == {k: v for k, v in second[1].items() if k not in drop}
+    assert "date" in second[1] and second[1]["server"] == first[1]["server"]
+    assert hits(live) == before + 1
+
+
+def test_pipelined_requests_are_answered_in_order(live: LiveServer) -> None:
+    warm = Conn(live)
+    for n in (2, 3):
+        warm.send(request(path_for(n)))
+        assert warm.response()[0] == 200
+    warm.close()
+    c = Conn(live)
+    # hit, miss (new query), hit, an error, hit: one write, five answers in that order
+    c.send(request(path_for(2)) + request(path_for(4)) + request(path_for(3))
+           + request("/sparql?query=SELECT") + request(path_for(2)))
+    got = [c.response() for _ in range(5)]
+    c.close()
+    assert [g[0] for g in got] == [200, 200, 200, 400, 200]
+    assert [g[1].get("x-cache") for g in got] == ["hit", "miss", "hit", None, "hit"]
+    assert got[0][2] == got[4][2] and len({got[0][2], got[1][2], got[2][2]}) == 3
+    assert b'"ok":false' in got[3][2]
+
+
+def test_http10_connection_close_and_head_keep_their_semantics(live: LiveServer) -> None:
+    warm = Conn(live)
+    warm.send(request(path_for(5)))
+    status, _h, body = warm.response()
+    assert status == 200
+    warm.send(request(path_for(5), method="HEAD"))
+    head_status, _head_headers, _none = warm.response(head=True)
+    assert head_status == 405  # /sparql takes GET and POST; HEAD is not a hit to replay
+    warm.send(request(path_for(5)))  # no stray body bytes were written after the HEAD answer
+    again_status, again_headers, again = warm.response()
+    assert again_status == 200 and again == body and again_headers["x-cache"] == "hit"
+    warm.close()
+
+    old = Conn(live)
+    old.send(request(path_for(5), version="1.0"))
+    s10, h10, b10 = old.response()
+    assert s10 == 200 and b10 == body and old.closed_by_server()
+    old.close()
+
+    closing = Conn(live)
+    closing.send(request(path_for(5), extra="Connection: close\r\n"))
+    sc, hc, bc = closing.response()
+    assert sc == 200 and bc == body and hc.get("connection") == "close" and closing.closed_by_server()
+    closing.close()
+
+
+def test_many_hits_on_one_connection_keep_it_usable(live: LiveServer) -> None:
+    c = Conn(live)
+    c.send(request(path_for(6)))
+    _s, _h, body = c.response()
+    for _ in range(200):
+        c.send(request(path_for(6)))
+        status, headers, again = c.response()
+        assert status == 200 and again == body and headers["x-cache"] == "hit"
+    c.send(request("/health"))
+    assert c.response()[0] == 200
+    c.close()
