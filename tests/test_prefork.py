@@ -146,3 +146,20 @@ def test_the_default_serves_with_every_core(built_store, built_settings, tmp_pat
         assert len(processes_answering(live.url)) == expected
     finally:
         live.stop()
+
+
+def test_histograms_stay_cumulative_when_processes_are_added_up() -> None:
+    from claimgraph.sparql.metrics import BUCKETS, Metrics
+
+    one, two = Metrics(), Metrics()
+    for seconds in (0.0005, 0.001, 0.003, 40.0):
+        one.observe("q_seconds", seconds)
+    two.observe("q_seconds", 0.002)
+    two.inc("q_total", outcome="ok")
+    text = one.merged([two.snapshot()]).render()
+    buckets = [int(v) for v in re.findall(r'^q_seconds_bucket\{le="[^"]+"\} (\d+)$', text, re.M)]
+    assert len(buckets) == len(BUCKETS) + 1
+    assert buckets == sorted(buckets)  # cumulative, never decreasing
+    le = dict(re.findall(r'^q_seconds_bucket\{le="([^"]+)"\} (\d+)$', text, re.M))
+    assert (le["0.001"], le["0.0025"], le["0.005"], le["30"], le["+Inf"]) == ("2", "3", "4", "4", "5")
+    assert 'q_total{outcome="ok"} 1' in text and "q_seconds_count 5" in text

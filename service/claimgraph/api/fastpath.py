@@ -89,7 +89,7 @@ class _Recorder:
         await self.send(message)
 
     def entry(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
-        headers = [(k, _HIT if k.lower() == b"x-cache" else v) for k, v in self.headers]
+        headers = [(k.lower(), v) for k, v in self.headers]
         return headers, self.parts[0] if len(self.parts) == 1 else b"".join(self.parts)
 
 
@@ -152,20 +152,24 @@ class FastPath:
             await send({"type": "http.response.body", "body": payload})
             self.count_hit(started, scope["query_string"], body)
             return
-        recorder = _Recorder(send, self.cache.max_item)
         untouched = _untouched_by_middleware(headers)
         text = _lone_query(scope["query_string"]) if method == "GET" and untouched else None
         if text is not None:
-            await self._lean(scope, receive, recorder, text, headers)
-        elif self.endpoint is not None and untouched:
+            return await self._lean(scope, receive, send, text, headers, key, tag)
+        recorder = _Recorder(send, self.cache.max_item)
+        if self.endpoint is not None and untouched:
             await self._direct(scope, receive, recorder)
         else:
             await self.app(scope, receive, recorder)
         if recorder.cacheable:
-            out_headers, payload = recorder.entry()
-            # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
-            wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in out_headers)
-            self.cache.put(key, (tag, recorder.status, out_headers, payload, wire), len(payload) + len(wire) + 256)
+            self._keep(key, tag, recorder.status, *recorder.entry())
+
+    def _keep(self, key: tuple[Any, ...], tag: tuple[Any, int], status: int, headers: list[tuple[bytes, bytes]],
+              payload: bytes) -> None:
+        headers = [(k, _HIT if k == b"x-cache" else v) for k, v in headers]
+        # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
+        wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
+        self.cache.put(key, (tag, status, headers, payload, wire), len(payload) + len(wire) + 256)
 
     def current_tag(self) -> tuple[Any, int] | None:
         """What every cached entry must match: the store version and the write generation."""
@@ -212,7 +216,7 @@ class FastPath:
         await response(scope, receive, send)
 
     async def _lean(self, scope: Scope, receive: Receive, send: Send, text: str,
-                    headers: tuple[tuple[bytes, bytes], ...]) -> None:
+                    headers: tuple[tuple[bytes, bytes], ...], key: tuple[Any, ...], tag: tuple[Any, int]) -> None:
         """`GET /sparql?query=…` and nothing else: the engine straight from the raw request.
 
         What the /sparql handler would do for such a request (protocol.parse has nothing else to
@@ -238,6 +242,8 @@ class FastPath:
         out += [(b"content-length", str(len(answer.body)).encode()), (b"content-type", answer.media_type.encode())]
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
+        if answer.status == 200 and len(answer.body) <= self.cache.max_item:
+            self._keep(key, tag, answer.status, out, answer.body)
 
     def _vary(self, vary: bytes, length: int) -> bytes:
         """`vary` as the skipped CORS and GZip middleware would leave it, for a body of `length` bytes."""

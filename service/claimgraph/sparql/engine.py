@@ -43,10 +43,11 @@ from .pool import PoolError, WorkerPool
 from .worker import _TooBig
 
 # Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
-# start. Only worth it while the query costs less than the worker round trip it saves: pyoxigraph
-# parses, plans, runs and serializes a 1/2/3-pattern lookup in ~45/70/95 µs, the benchmark's
-# 6-pattern join in ~320 µs, which inline (on the loop or in a thread) measured no faster than a
-# worker, running in parallel on another core. Up to INLINE_DIRECT rows: on the event loop.
+# start. pyoxigraph parses, plans, runs and serializes the benchmark's point lookup in ~90 µs and its
+# 6-pattern join in ~400 µs; a worker round trip adds ~170 µs of pipe and wake-ups. Up to
+# INLINE_DIRECT rows the query runs on the event loop: handing the 6-pattern join to a thread (the GIL
+# is released while it runs) measured 8% slower with one serving process per core (2,071 vs 2,248
+# req/s), the hand-off costing more than the overlap gives once every core has its own process.
 INLINE_BUDGET = 2048
 INLINE_DIRECT = 256
 INLINE_MAX_PATTERNS = 8

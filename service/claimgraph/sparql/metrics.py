@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import defaultdict
 from typing import Any
 
@@ -18,16 +19,16 @@ class Metrics:
         self.hist_count: dict[str, int] = defaultdict(int)
 
     def inc(self, name: str, value: float = 1, **labels: str) -> None:
+        key = (name, tuple(sorted(labels.items())) if labels else ())
         with self._lock:
-            self.counters[(name, tuple(sorted(labels.items())))] += value
+            self.counters[key] += value
 
     def observe(self, name: str, seconds: float) -> None:
+        # One bucket per observation (the first bound it fits under; the last is +Inf); render()
+        # makes them cumulative, as Prometheus wants, once per scrape instead of once per query.
+        at = bisect_left(BUCKETS, seconds)
         with self._lock:
-            buckets = self.hist[name]
-            for i, b in enumerate(BUCKETS):
-                if seconds <= b:
-                    buckets[i] += 1
-            buckets[-1] += 1
+            self.hist[name][at] += 1
             self.hist_sum[name] += seconds
             self.hist_count[name] += 1
 
@@ -65,9 +66,11 @@ class Metrics:
                 lines.append(f"{name}{{{lab}}} {value:g}" if lab else f"{name} {value:g}")
             for name, buckets in sorted(self.hist.items()):
                 lines.append(f"# TYPE {name} histogram")
+                running = 0
                 for b, n in zip(BUCKETS, buckets):
-                    lines.append(f'{name}_bucket{{le="{b}"}} {n}')
-                lines.append(f'{name}_bucket{{le="+Inf"}} {buckets[-1]}')
+                    running += n
+                    lines.append(f'{name}_bucket{{le="{b}"}} {running}')
+                lines.append(f'{name}_bucket{{le="+Inf"}} {running + buckets[-1]}')
                 lines.append(f"{name}_sum {self.hist_sum[name]:.6f}")
                 lines.append(f"{name}_count {self.hist_count[name]}")
         for name, value in sorted((gauges or {}).items()):
