@@ -58,6 +58,9 @@ _KNOWN_MIDDLEWARE = (CORSMiddleware, GZipMiddleware)
 _UNKEYED = frozenset({b"user-agent", b"connection", b"keep-alive", b"content-length", b"te", b"traceparent",
                       b"tracestate", b"x-request-id", b"x-forwarded-for", b"x-real-ip"})
 _HIT = b"hit"
+# What a hit adds to /metrics: a cache hit, a fast-path hit, an answered query.
+_HIT_COUNTERS = (("claimgraph_cache_hits_total", ()), ("claimgraph_fast_path_hits_total", ()),
+                 ("claimgraph_queries_total", (("outcome", "ok"),)))
 
 
 class _Recorder:
@@ -258,12 +261,8 @@ class FastPath:
         engine = self.engine
         self.served += 1
         engine.cache.hits += 1
-        metrics = engine.metrics
         elapsed = time.perf_counter() - started
-        metrics.inc("claimgraph_cache_hits_total")
-        metrics.inc("claimgraph_fast_path_hits_total")
-        metrics.inc("claimgraph_queries_total", outcome="ok")
-        metrics.observe("claimgraph_query_duration_seconds", elapsed)
+        engine.metrics.record(_HIT_COUNTERS, "claimgraph_query_duration_seconds", elapsed)
         # DEBUG, not INFO like the engine's line: a hit replays an answer whose query was logged when
         # it was computed, hits are counted in /metrics, and at INFO the log line alone cost 65 µs
         # per hit (measured: 110 vs 43 µs CPU per request, 9.5 k vs 24 k req/s).

@@ -21,6 +21,17 @@ from typing import Any
 from .fastpath import FastPath
 
 
+_defaults: tuple[Any, bytes] = (None, b"")
+
+
+def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """uvicorn's Date/Server header lines; it replaces the list once a second, so join once per list."""
+    global _defaults
+    if _defaults[0] is not headers:
+        _defaults = (headers, b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers))
+    return _defaults[1]
+
+
 def protocol_for(fast: FastPath) -> Any:
     """A protocol class for uvicorn.Config(http=...), or "httptools" if this uvicorn is not the one we know."""
     try:
@@ -69,7 +80,7 @@ def protocol_for(fast: FastPath) -> Any:
             if hit is None:
                 return False
             _tag, status, _headers, payload, wire = hit
-            defaults = b"".join(b"%s: %s\r\n" % (k, v) for k, v in self.server_state.default_headers)
+            defaults = _default_lines(self.server_state.default_headers)
             self.transport.write(b"".join((STATUS_LINE[status], defaults, wire, b"\r\n", payload)))
             self._answered = True
             fast.count_hit(started, query_string, b"")

@@ -32,6 +32,17 @@ class Metrics:
             self.hist_sum[name] += seconds
             self.hist_count[name] += 1
 
+    def record(self, keys: tuple[tuple[str, tuple[tuple[str, str], ...]], ...], name: str, seconds: float) -> None:
+        """Add 1 to each counter key and observe `seconds` in `name`, under one lock (the per-hit path)."""
+        at = bisect_left(BUCKETS, seconds)
+        with self._lock:
+            counters = self.counters
+            for key in keys:
+                counters[key] += 1
+            self.hist[name][at] += 1
+            self.hist_sum[name] += seconds
+            self.hist_count[name] += 1
+
     def snapshot(self) -> dict[str, Any]:
         """Counters and histograms as JSON-ready data (for processes that add theirs up)."""
         with self._lock:
