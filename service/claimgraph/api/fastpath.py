@@ -206,17 +206,24 @@ class FastPath:
         scope.setdefault("router", getattr(app, "router", None))
         scope.setdefault("path_params", {})
         scope.setdefault("endpoint", self.endpoint)
-        if self.vary_origin or self.gzip_min is not None:
-            send = _with_vary(send, self._vary)
-        request = Request(scope, receive, send)
+        send = self._varying(send)
         try:
-            response = await self.endpoint(request)  # type: ignore[misc]
-        except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers below
-            handler = _handler_for(app, exc)
-            if handler is None:
-                raise
-            response = await handler(request, exc)
+            response = await self.endpoint(Request(scope, receive, send))  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers
+            return await self._handled(scope, receive, send, exc)
         await response(scope, receive, send)
+
+    async def _handled(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+        """The response the app's exception handlers give for `exc` (raised again if none takes it)."""
+        handler = _handler_for(self.app, exc)
+        if handler is None:
+            raise exc
+        scope["app"] = self.app
+        response = await handler(Request(scope, receive, send), exc)
+        await response(scope, receive, send)
+
+    def _varying(self, send: Send) -> Send:
+        return _with_vary(send, self._vary) if self.vary_origin or self.gzip_min is not None else send
 
     async def _lean(self, scope: Scope, receive: Receive, send: Send, text: str,
                     headers: tuple[tuple[bytes, bytes], ...], key: tuple[Any, ...], tag: tuple[Any, int]) -> None:
@@ -229,16 +236,7 @@ class FastPath:
         try:
             answer = await self.engine.query(text, accept=accept)
         except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers, as _direct does
-            handler = _handler_for(self.app, exc)
-            if handler is None:
-                raise
-            scope["app"] = self.app
-            if self.vary_origin or self.gzip_min is not None:
-                send = _with_vary(send, self._vary)
-            request = Request(scope, receive, send)
-            response = await handler(request, exc)
-            await response(scope, receive, send)
-            return
+            return await self._handled(scope, receive, self._varying(send), exc)
         # The headers, in the order, that sparql_endpoint's Response would send.
         out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", self._vary(b"Accept", len(answer.body)))]
         out += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]

@@ -24,16 +24,12 @@ class Metrics:
             self.counters[key] += value
 
     def observe(self, name: str, seconds: float) -> None:
-        # One bucket per observation (the first bound it fits under; the last is +Inf); render()
-        # makes them cumulative, as Prometheus wants, once per scrape instead of once per query.
-        at = bisect_left(BUCKETS, seconds)
-        with self._lock:
-            self.hist[name][at] += 1
-            self.hist_sum[name] += seconds
-            self.hist_count[name] += 1
+        self.record((), name, seconds)
 
     def record(self, keys: tuple[tuple[str, tuple[tuple[str, str], ...]], ...], name: str, seconds: float) -> None:
         """Add 1 to each counter key and observe `seconds` in `name`, under one lock (the per-hit path)."""
+        # One bucket per observation (the first bound it fits under; the last is +Inf); render()
+        # makes them cumulative, as Prometheus wants, once per scrape instead of once per query.
         at = bisect_left(BUCKETS, seconds)
         with self._lock:
             counters = self.counters
