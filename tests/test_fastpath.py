@@ -267,3 +267,35 @@ def test_the_lean_get_lane_answers_exactly_as_the_full_stack(server: LiveServer,
                 assert replies[0][2].startswith(b'{"ok":false'), qs
     finally:
         full.stop()
+
+
+def test_the_lean_lane_reads_a_query_string_as_the_protocol_parser_does() -> None:
+    """Whatever `_lone_query` accepts, protocol.parse reads as the same single query (fuzzed)."""
+    import random
+    from urllib.parse import quote
+
+    from claimgraph.api.errors import ApiError
+    from claimgraph.api.fastpath import _lone_query
+    from claimgraph.api.protocol import _pairs_from_qs, _single
+
+    rng = random.Random(7)
+    pieces = ["query=", "query", "=", "&", ";", "+", "%20", "%2B", "%26", "%3D", "%", "%F", "%FF", "%C3%A9", "%E2%82",
+              "%00", "%ED%A0%80", "a", "SELECT", " ", "\t", "é", "?x", "{", "}", "<", ">", "#", "format=json"]
+    accepted = 0
+    for _ in range(20000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        if rng.random() < 0.2:
+            raw = "query=" + quote(raw, safe=rng.choice(["", "=&", "+%"]))
+        data = raw.encode("utf-8")
+        text = _lone_query(data)
+        if text is None:
+            continue
+        accepted += 1
+        pairs = _pairs_from_qs(data.decode("utf-8"), "the URL query string")  # must not raise: no 400 skipped
+        assert [k for k, _v in pairs] == ["query"], raw
+        assert _single(pairs, "query") == text, raw
+        assert text.strip(), raw
+    assert accepted > 500  # the fuzz did reach the lane
+    with pytest.raises(ApiError):
+        _pairs_from_qs("query=%FF", "the URL query string")
+    assert _lone_query(b"query=%FF") is None
