@@ -40,7 +40,7 @@ from .gate import GateError, Limits, Verdict, check
 from .metrics import Metrics
 from .negotiate import choose, format_from_param, graph_offers, solution_offers
 from .pool import PoolError, WorkerPool
-from .worker import _TooBig
+from .worker import _TooBig, too_large
 
 # Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
 # start. pyoxigraph parses, plans, runs and serializes the benchmark's point lookup in ~90 µs and its
@@ -341,8 +341,7 @@ class SparqlEngine:
                 kind, fmt, body = await asyncio.to_thread(self._run_inline, store, text, fmt)
         except _TooBig:
             self.metrics.inc("claimgraph_queries_failed_total", reason="result_too_large")
-            raise QueryFailure(413, "result_too_large", f"the result is larger than "
-                               f"{self.settings.max_result_bytes} bytes; add a LIMIT or narrow the query") from None
+            raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
         except SyntaxError as exc:
             self.metrics.inc("claimgraph_queries_failed_total", reason="syntax_error")
             raise QueryFailure(400, "syntax_error", str(exc), parameter="query") from None

@@ -56,6 +56,11 @@ class _BoundedWriter(io.RawIOBase):
         return b"".join(self.parts)
 
 
+def too_large(limit: int) -> str:
+    """What a client is told when a result passes the byte cap, wherever the query ran."""
+    return f"the result is larger than {limit} bytes; add a LIMIT or narrow the query"
+
+
 def _libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
@@ -219,7 +224,7 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
         except _TooBig:
             result = out = None  # type: ignore[assignment]
             conn.send(("error", 413, "result_too_large",
-                       f"the result is larger than {job['max_bytes']} bytes; add a LIMIT or narrow the query"))
+                       too_large(job["max_bytes"])))
         except SyntaxError as exc:
             conn.send(("error", 400, "syntax_error", str(exc)))
         except MemoryError:
