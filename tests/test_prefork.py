@@ -163,3 +163,21 @@ def test_histograms_stay_cumulative_when_processes_are_added_up() -> None:
     le = dict(re.findall(r'^q_seconds_bucket\{le="([^"]+)"\} (\d+)$', text, re.M))
     assert (le["0.001"], le["0.0025"], le["0.005"], le["30"], le["+Inf"]) == ("2", "3", "4", "4", "5")
     assert 'q_total{outcome="ok"} 1' in text and "q_seconds_count 5" in text
+
+
+def test_a_taken_port_is_a_clear_error(built_store, built_settings) -> None:  # noqa: ANN001
+    import socket as socketlib
+
+    taken = socketlib.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        env = {**os.environ, "CLAIMGRAPH_STORE": str(built_settings.store), "CLAIMGRAPH_PROCESSES": "2"}
+        done = subprocess.run([sys.executable, "-m", "claimgraph", "serve", "--port", str(port)],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1
+    assert f"127.0.0.1:{port}" in done.stderr and "in use" in done.stderr.lower()
+    assert "Traceback" not in done.stderr

@@ -55,7 +55,11 @@ def listen(host: str, port: int) -> socket.socket:
 
 def run(settings: Settings, serve_one: Callable[[Settings, socket.socket], int]) -> int:
     """Fork `settings.serving_processes` children that each run `serve_one` on a shared socket; supervise them."""
-    sock = listen(settings.host, settings.port)
+    try:
+        sock = listen(settings.host, settings.port)
+    except OSError as exc:
+        print(f"claimgraph: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     shared = tempfile.mkdtemp(prefix="claimgraph-metrics-")
     child_settings = settings.with_overrides(metrics_dir=shared)
     children: dict[int, int] = {}
