@@ -9,14 +9,12 @@ a stale answer behind, and deadlines must still kill runaway queries.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 import pytest
 
 from liveserver import LiveServer, start_server
@@ -38,8 +36,8 @@ BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 400"  # tens of kB: large enough
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def _corpus_module():  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location("bench_corpus_fp", BENCH / "corpus.py")
+def _bench_module(name: str):  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location(f"bench_{name}_fp", BENCH / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -48,17 +46,11 @@ def _corpus_module():  # noqa: ANN202
 
 
 def make_store(root: Path, articles: int = 4) -> Path:
-    """A store laid out as a build leaves it (store -> store.versions/v), holding a synthetic corpus."""
+    """A store laid out as a build leaves it (store -> store.versions/…), holding a synthetic corpus:
+    the benchmark's own corpus and store layout, at a test's size."""
     nq = root / "corpus.nq"
-    _corpus_module().write_corpus(nq, articles, BASE, seed_store=None)
-    version = root / "store.versions" / "v1"
-    version.mkdir(parents=True)
-    store = ox.Store(str(version))
-    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
-    os.symlink("store.versions/v1", root / "store")
-    return root / "store"
+    _bench_module("corpus").write_corpus(nq, articles, BASE, seed_store=None)
+    return _bench_module("servers").build_claimgraph_store(nq, root)
 
 
 @pytest.fixture(scope="module")
