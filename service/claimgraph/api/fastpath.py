@@ -232,19 +232,46 @@ class FastPath:
         What the /sparql handler would do for such a request (protocol.parse has nothing else to
         check), without building Starlette's Request and Response around it (~60 µs); errors go
         to the app's own handlers, so their bodies are the ones the full stack gives."""
-        accept = next((v.decode("latin-1") for k, v in headers if k == b"accept"), None)
         try:
-            answer = await self.engine.query(text, accept=accept)
+            answer = await self.engine.query(text, accept=_accept(headers))
         except Exception as exc:  # noqa: BLE001 - handed to the app's own handlers, as _direct does
             return await self._handled(scope, receive, self._varying(send), exc)
-        # The headers, in the order, that sparql_endpoint's Response would send.
-        out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", self._vary(b"Accept", len(answer.body)))]
-        out += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
-        out += [(b"content-length", str(len(answer.body)).encode()), (b"content-type", answer.media_type.encode())]
+        out = self._answer_headers(answer)
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
             self._keep(key, tag, answer.status, out, answer.body)
+
+    def answer_now(self, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes] | None:
+        """For api/hitprotocol.py, after lookup() missed: the response to `GET /sparql?<query_string>`
+        if the engine has it without waiting (engine.query_now), as (status, header lines, body).
+
+        Only requests that _lean would take; the response is the one _lean would send, and it is kept
+        for the next identical request. None: the request goes through ASGI as before."""
+        keyed = tuple(h for h in headers if h[0] not in _UNKEYED)
+        if not _untouched_by_middleware(keyed):
+            return None
+        text = _lone_query(query_string)
+        if text is None:
+            return None
+        tag = self.current_tag()
+        if tag is None:
+            return None
+        answer = self.engine.query_now(text, _accept(keyed))
+        if answer is None:
+            return None
+        self.cache.miss()
+        out = self._answer_headers(answer)
+        if answer.status == 200 and len(answer.body) <= self.cache.max_item:
+            self._keep(("GET", query_string, b"", keyed), tag, answer.status, out, answer.body)
+        return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body
+
+    def _answer_headers(self, answer: Any) -> list[tuple[bytes, bytes]]:
+        """The headers, in the order, that sparql_endpoint's Response would send with `answer`."""
+        out = [(b"x-cache", b"hit" if answer.cached else b"miss"), (b"vary", self._vary(b"Accept", len(answer.body)))]
+        out += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]
+        out += [(b"content-length", str(len(answer.body)).encode()), (b"content-type", answer.media_type.encode())]
+        return out
 
     def _vary(self, vary: bytes, length: int) -> bytes:
         """`vary` as the skipped CORS and GZip middleware would leave it, for a body of `length` bytes."""
@@ -298,6 +325,10 @@ def _lone_query(raw: bytes) -> str | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return text if text.strip() else None
+
+
+def _accept(headers: tuple[tuple[bytes, bytes], ...]) -> str | None:
+    return next((v.decode("latin-1") for k, v in headers if k == b"accept"), None)
 
 
 def _untouched_by_middleware(headers: tuple[tuple[bytes, bytes], ...]) -> bool:

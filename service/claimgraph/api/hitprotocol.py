@@ -77,13 +77,18 @@ def protocol_for(fast: FastPath) -> Any:
             started = time.perf_counter()
             query_string = url[len(prefix):]
             hit = fast.lookup(query_string, headers)
-            if hit is None:
-                return False
-            _tag, status, _headers, payload, wire = hit
+            if hit is not None:
+                _tag, status, _headers, payload, wire = hit
+            else:
+                found = fast.answer_now(query_string, headers)
+                if found is None:
+                    return False
+                status, wire, payload = found
             defaults = _default_lines(self.server_state.default_headers)
             self.transport.write(b"".join((STATUS_LINE[status], defaults, wire, b"\r\n", payload)))
             self._answered = True
-            fast.count_hit(started, query_string, b"")
+            if hit is not None:
+                fast.count_hit(started, query_string, b"")
             self.on_response_complete()  # what uvicorn does after a response: counts, keep-alive timer
             return True
 

@@ -29,6 +29,11 @@ class AnswerCache:
             self.hits += 1
             return item[1]
 
+    def miss(self) -> None:
+        """Count a miss that a `get(count_miss=False)` saw."""
+        with self._lock:
+            self.misses += 1
+
     def put(self, key: Hashable, value: Any, size: int) -> None:
         if self.entries <= 0 or size > self.max_item:
             return

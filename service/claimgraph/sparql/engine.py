@@ -40,6 +40,7 @@ from .gate import GateError, Limits, Verdict, check
 from .metrics import Metrics
 from .negotiate import choose, format_from_param, graph_offers, solution_offers
 from .pool import PoolError, WorkerPool
+from .shapes import UNKNOWN, ShapeMemo
 from .worker import _TooBig, too_large
 
 # Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
@@ -51,6 +52,9 @@ from .worker import _TooBig, too_large
 INLINE_BUDGET = 2048
 INLINE_DIRECT = 256
 INLINE_MAX_PATTERNS = 8
+# What a finished query adds to /metrics, ok or not (sparql/metrics.py record()).
+_OK = (("claimgraph_queries_total", (("outcome", "ok"),)),)
+_ERROR = (("claimgraph_queries_total", (("outcome", "error"),)),)
 _OX_SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -83,6 +87,7 @@ class SparqlEngine:
         self.settings = settings
         self.locator = locator or StoreLocator(settings.store)
         self.limits = Limits(max_bytes=settings.max_query_bytes)
+        self.shapes = ShapeMemo(self.limits, settings.allowed_services, INLINE_MAX_PATTERNS)
         self.pool = WorkerPool(settings.workers, settings.worker_memory_mb, settings.queue_size)
         self.fast_pool: WorkerPool | None = None
         self.net_pool: WorkerPool | None = None
@@ -207,8 +212,9 @@ class SparqlEngine:
                     # Tokenizing is pure Python: tens of ms for a 64 KB query. In a thread the
                     # event loop still gets the GIL every switch interval, so /health stays fast.
                     verdict = await asyncio.to_thread(check, text, self.limits, self.settings.allowed_services)
+                    plan = UNKNOWN
                 else:
-                    verdict = check(text, self.limits, self.settings.allowed_services)
+                    verdict, plan = self.shapes.check(text)
             except GateError as exc:
                 self.metrics.inc("claimgraph_queries_rejected_total", reason=exc.code)
                 raise QueryFailure(exc.status, exc.code, exc.message, parameter="query") from None
@@ -222,9 +228,8 @@ class SparqlEngine:
                 outcome = "cache"
                 return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
             self.metrics.inc("claimgraph_cache_misses_total")
-            if self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services \
-                    and not default_graph and not named_graphs:
-                answer = await self._try_inline(verdict, fmt, store_dir)
+            if self._inline_candidate(verdict) and not default_graph and not named_graphs:
+                answer = await self._try_inline(verdict, plan, fmt, store_dir)
                 if answer is not None:
                     self.cache.put(key, answer, len(answer.body))
                     rows_note = f"{len(answer.body)}B inline"
@@ -260,12 +265,56 @@ class SparqlEngine:
             outcome = exc.code
             raise
         finally:
-            elapsed = time.perf_counter() - started
-            self.metrics.inc("claimgraph_queries_total", outcome="ok" if outcome in ("ok", "cache") else "error")
-            self.metrics.observe("claimgraph_query_duration_seconds", elapsed)
-            if log.isEnabledFor(logging.INFO):
-                log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": outcome,
-                                     "size": rows_note, "query": text[:200]}))
+            self._account(started, outcome, rows_note, text)
+
+    def _account(self, started: float, outcome: str, rows_note: str, text: str) -> None:
+        """A finished query in /metrics and the query log."""
+        elapsed = time.perf_counter() - started
+        self.metrics.record(_OK if outcome in ("ok", "cache") else _ERROR, "claimgraph_query_duration_seconds",
+                            elapsed)
+        if log.isEnabledFor(logging.INFO):
+            log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": outcome,
+                                 "size": rows_note, "query": text[:200]}))
+
+    def query_now(self, text: str, accept: str | None) -> Answer | None:
+        """The answer to a plain query (no dataset, format or timeout parameter), if it can be had
+        without waiting: from the cache, or run inline on the calling thread when proven within
+        INLINE_DIRECT (what query() itself would run on the event loop). None for everything else,
+        errors included: query() then answers it, with its error shapes and counters.
+
+        For callers that are not coroutines (api/hitprotocol.py answers from the HTTP parser's
+        callback, saving uvicorn's ASGI cycle). Nothing is counted unless an answer is returned."""
+        if len(text) > 4096:
+            return None
+        started = time.perf_counter()
+        try:
+            verdict, plan = self.shapes.check(text)
+            fmt = self.negotiate(verdict.form, accept, None)
+        except (GateError, QueryFailure):
+            return None
+        store_dir = self.locator.current()
+        key = (verdict.text, (), (), fmt, str(store_dir), self.generation)
+        hit = self.cache.get(key, count_miss=False)
+        if hit is not None:
+            self.metrics.inc("claimgraph_cache_hits_total")
+            self._account(started, "cache", "", text)
+            return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
+        if not self._inline_candidate(verdict):
+            return None
+        try:
+            found = self._inline_plan(verdict, plan, store_dir)
+            if found is None or found[1] > INLINE_DIRECT:
+                return None
+            kind, fmt, body = self._run_inline(found[0], text, fmt)
+        except Exception:  # noqa: BLE001 - a 413, a syntax error, anything: query() gives the answer
+            return None
+        self.cache.miss()
+        self.metrics.inc("claimgraph_cache_misses_total")
+        self.metrics.inc("claimgraph_inline_queries_total")
+        answer = self._ok(kind, fmt, body)
+        self.cache.put(key, answer, len(body))
+        self._account(started, "ok", f"{len(body)}B inline", text)
+        return answer
 
     @staticmethod
     def _ok(kind: str, fmt: str, body: bytes) -> Answer:
@@ -318,23 +367,35 @@ class SparqlEngine:
             raise _TooBig()
         return ("boolean" if isinstance(result, ox.QueryBoolean) else "solutions"), fmt, body
 
-    async def _try_inline(self, verdict: Verdict, fmt: str, store_dir: Path) -> Answer | None:
-        """The answer, if the query is proven cheap (sparql/cheap.py); None sends it to a worker."""
-        text = verdict.text
-        plan = cheap.classify(text, INLINE_MAX_PATTERNS, verdict.lexed)
+    def _inline_candidate(self, verdict: Verdict) -> bool:
+        return self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services
+
+    def _inline_plan(self, verdict: Verdict, plan: Any, store_dir: Path) -> tuple[ox.Store, int] | None:
+        """The store to run the query on and the proven bound on its work, or None: no proof.
+
+        `plan`: cheap.classify's result if the shape memo has it (sparql/shapes.py), else UNKNOWN."""
+        if plan is UNKNOWN:
+            plan = cheap.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
         if plan is None:
             return None
         fanout = self._fanout_for(store_dir)
         if fanout is None:
             return None
+        store = self._inline_store()
+        if self._inline is None or self._inline[0] != store_dir:
+            return None  # the store changed since the fan-out was measured: no proof for this one
+        counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
+        bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
+        return None if bound is None else (store, bound)
+
+    async def _try_inline(self, verdict: Verdict, plan: Any, fmt: str, store_dir: Path) -> Answer | None:
+        """The answer, if the query is proven cheap (sparql/cheap.py); None sends it to a worker."""
+        text = verdict.text
         try:
-            store = self._inline_store()
-            if self._inline is None or self._inline[0] != store_dir:
-                return None  # the store changed since the fan-out was measured: no proof for this one
-            counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
-            bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
-            if bound is None:
+            found = self._inline_plan(verdict, plan, store_dir)
+            if found is None:
                 return None
+            store, bound = found
             if bound <= INLINE_DIRECT:
                 kind, fmt, body = self._run_inline(store, text, fmt)
             else:
