@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from urllib.parse import quote
 
 import pytest
@@ -24,8 +25,23 @@ BASE = "http://127.0.0.1:8000/id/"
 def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     tmp = tmp_path_factory.mktemp("hitprotocol")
     server = start_server(make_store(tmp), tmp)
+    wait_for_inline(server)
     yield server
     server.stop()
+
+
+def wait_for_inline(live: LiveServer) -> None:
+    """Until the store's fan-out is measured (a worker does it after the first query), nothing runs inline."""
+    deadline = time.monotonic() + 30
+    n = 0
+    while counter(live, "claimgraph_inline_queries_total") == 0:
+        assert time.monotonic() < deadline, "no query ran inline within 30 s"
+        n += 1
+        c = Conn(live)
+        c.send(request(path_for(1000 + n)))
+        c.response()
+        c.close()
+        time.sleep(0.05)
 
 
 def request(path: str, version: str = "1.1", method: str = "GET", extra: str = "") -> bytes:
@@ -160,3 +176,45 @@ def test_many_hits_on_one_connection_keep_it_usable(live: LiveServer) -> None:
     c.send(request("/health"))
     assert c.response()[0] == 200
     c.close()
+
+
+def counter(live: LiveServer, name: str) -> float:
+    c = Conn(live)
+    c.send(request("/metrics"))
+    _s, _h, body = c.response()
+    c.close()
+    m = re.search(rf"^{name} ([0-9.e+]+)$", body.decode(), re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_a_new_inline_query_is_computed_by_the_protocol_and_kept(live: LiveServer) -> None:
+    """A miss the engine can answer at once (engine.query_now) skips ASGI; its answer is then a hit."""
+    computed = counter(live, "claimgraph_fast_path_computed_total")
+    reused = counter(live, "claimgraph_query_shapes_reused")
+    c = Conn(live)
+    c.send(request(path_for(7)))
+    first = c.response()
+    c.send(request(path_for(7)))
+    second = c.response()
+    c.send(request(path_for(8)))  # same shape, another IRI: the shape's verdict and plan are reused
+    third = c.response()
+    c.close()
+    assert first[0] == second[0] == third[0] == 200
+    assert [first[1]["x-cache"], second[1]["x-cache"], third[1]["x-cache"]] == ["miss", "hit", "miss"]
+    assert first[2] == second[2] and first[2] != third[2] and b"sentence/s7" not in third[2]
+    assert counter(live, "claimgraph_fast_path_computed_total") == computed + 2
+    assert counter(live, "claimgraph_query_shapes_reused") >= reused + 1
+
+
+def test_what_the_protocol_cannot_answer_at_once_still_goes_through_asgi(live: LiveServer) -> None:
+    computed = counter(live, "claimgraph_fast_path_computed_total")
+    c = Conn(live)
+    count = "/sparql?query=" + quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", safe="")
+    c.send(request(count))  # not provably cheap: a worker answers it
+    status, headers, body = c.response()
+    c.send(request("/sparql?query=" + quote("SELECT ?x WHERE {", safe="")))  # a syntax error: the app's 400
+    bad_status, _bh, bad_body = c.response()
+    c.close()
+    assert status == 200 and headers["x-cache"] == "miss" and b'"n"' in body
+    assert bad_status == 400 and bad_body.startswith(b'{"ok":false')
+    assert counter(live, "claimgraph_fast_path_computed_total") == computed

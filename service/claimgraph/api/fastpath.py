@@ -261,6 +261,7 @@ class FastPath:
         if answer is None:
             return None
         self.cache.miss()
+        self.engine.metrics.inc("claimgraph_fast_path_computed_total")
         out = self._answer_headers(answer)
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
             self._keep(("GET", query_string, b"", keyed), tag, answer.status, out, answer.body)

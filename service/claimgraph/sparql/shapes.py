@@ -13,7 +13,10 @@ the inline plan (sparql/cheap.py) with each constant pointing at a hole.
 Why the verdict carries over (checked, not assumed, when a shape is kept):
 the lexer (sparql/lexer.py) reads left to right, and what it makes of a
 character depends on the text from there on and on the kinds of the
-tokens before (an IRI token's text is never consulted). A shape is kept
+tokens before (an IRI token's text is never consulted). Looking ahead, a
+token other than an IRI never reads into a hole: names, numbers and
+operators stop at its `<`, and strings and comments stop at a quote or a
+line end, which no hole holds. A shape is kept
 only if each regex match in the first query was read as exactly one IRI
 token at that place, and every IRI token was such a match. Another query
 with the same pieces then lexes identically up to its first hole; there
@@ -41,8 +44,10 @@ from typing import Any, NamedTuple
 from . import cheap
 from .gate import Limits, Verdict, check
 
-# An IRI reference without escapes: exactly what lexer._IRI matches when no backslash is present.
-_HOLE = re.compile(r"(<[^<>\"{}|^`\\\x00-\x20]*>)")
+# An IRI reference without escapes, quotes or whitespace: what lexer._IRI matches, minus `'`. No
+# hole may hold a quote: whether a string before it closes, and where, is decided by the next quote
+# on the line, which must therefore be in the text between the holes (a fuzz found this one).
+_HOLE = re.compile(r"(<[^<>\"'{}|^`\\\x00-\x20]*>)")
 _MARK = "urn:x-claimgraph-shape:"
 MAX_TEXT = 4096
 MAX_SHAPES = 4096
