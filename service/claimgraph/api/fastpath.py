@@ -62,6 +62,7 @@ _HIT = b"hit"
 # What a hit adds to /metrics: a cache hit, a fast-path hit, an answered query.
 _HIT_COUNTERS = (("claimgraph_cache_hits_total", ()), ("claimgraph_fast_path_hits_total", ()),
                  ("claimgraph_queries_total", (("outcome", "ok"),)))
+_COMPUTED = (("claimgraph_fast_path_computed_total", ()),)  # a miss answered without ASGI
 
 
 class _Recorder:
@@ -188,17 +189,6 @@ class FastPath:
             self._tag = tag
         return tag
 
-    def lookup(self, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...] | None:
-        """The cached entry for `GET /sparql?<query_string>` with these request headers, if current."""
-        if not self.enabled:
-            return None
-        tag = self.current_tag()
-        if tag is None:
-            return None
-        key = ("GET", query_string, b"", tuple(h for h in headers if h[0] not in _UNKEYED))
-        hit = self.cache.get(key, count_miss=False)  # a miss goes on to __call__, which counts it
-        return hit if hit is not None and hit[0] == tag else None
-
     async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The /sparql handler without the middleware and routing around it, errors handled alike."""
         app = self.app
@@ -243,30 +233,40 @@ class FastPath:
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
             self._keep(key, tag, answer.status, out, answer.body)
 
-    def answer_now(self, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes] | None:
-        """For api/hitprotocol.py, after lookup() missed: the response to `GET /sparql?<query_string>`
-        if the engine has it without waiting (engine.query_now), as (status, header lines, body).
+    def respond(self, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes] | None:
+        """For api/hitprotocol.py: the response to `GET /sparql?<query_string>` if it is at hand, as
+        (status, header lines, body): a cached one (counted as a fast-path hit), or the engine's if
+        it has it without waiting (engine.query_now), which is kept for the next identical request.
 
-        Only requests that _lean would take; the response is the one _lean would send, and it is kept
-        for the next identical request. None: the request goes through ASGI as before."""
+        Only requests _lean would take, with the response _lean would send. None: the request goes
+        through ASGI as before (and is counted there)."""
+        if not self.enabled:
+            return None
+        tag = self.current_tag()
+        if tag is None:
+            return None
+        started = time.perf_counter()
         keyed = tuple(h for h in headers if h[0] not in _UNKEYED)
+        key = ("GET", query_string, b"", keyed)
+        hit = self.cache.get(key, count_miss=False)  # a miss is counted below, or by __call__
+        if hit is not None and hit[0] == tag:
+            self.count_hit(started, query_string, b"")
+            return hit[1], hit[4], hit[3]
         if not _untouched_by_middleware(keyed):
             return None
         text = _lone_query(query_string)
         if text is None:
             return None
-        tag = self.current_tag()
-        if tag is None:
-            return None
-        answer = self.engine.query_now(text, _accept(keyed))
+        answer = self.engine.query_now(text, _accept(keyed), _COMPUTED)
         if answer is None:
             return None
         self.cache.miss()
-        self.engine.metrics.inc("claimgraph_fast_path_computed_total")
-        out = self._answer_headers(answer)
+        rest = self._answer_headers(answer)[1:]
+        lines = b"".join(b"%s: %s\r\n" % (k, v) for k, v in rest)
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
-            self._keep(("GET", query_string, b"", keyed), tag, answer.status, out, answer.body)
-        return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body
+            entry = (tag, answer.status, [(b"x-cache", _HIT), *rest], answer.body, b"x-cache: hit\r\n" + lines)
+            self.cache.put(key, entry, len(answer.body) + len(lines) + 256)
+        return answer.status, (b"x-cache: hit\r\n" if answer.cached else b"x-cache: miss\r\n") + lines, answer.body
 
     def _answer_headers(self, answer: Any) -> list[tuple[bytes, bytes]]:
         """The headers, in the order, that sparql_endpoint's Response would send with `answer`."""

@@ -15,7 +15,6 @@ to uvicorn unchanged.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .fastpath import FastPath
@@ -74,21 +73,13 @@ def protocol_for(fast: FastPath) -> Any:
             for name, _value in headers:
                 if name in bodyish:
                     return False
-            started = time.perf_counter()
-            query_string = url[len(prefix):]
-            hit = fast.lookup(query_string, headers)
-            if hit is not None:
-                _tag, status, _headers, payload, wire = hit
-            else:
-                found = fast.answer_now(query_string, headers)
-                if found is None:
-                    return False
-                status, wire, payload = found
+            found = fast.respond(url[len(prefix):], headers)
+            if found is None:
+                return False
+            status, wire, payload = found
             defaults = _default_lines(self.server_state.default_headers)
             self.transport.write(b"".join((STATUS_LINE[status], defaults, wire, b"\r\n", payload)))
             self._answered = True
-            if hit is not None:
-                fast.count_hit(started, query_string, b"")
             self.on_response_complete()  # what uvicorn does after a response: counts, keep-alive timer
             return True
 

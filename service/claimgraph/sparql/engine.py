@@ -55,6 +55,8 @@ INLINE_MAX_PATTERNS = 8
 # What a finished query adds to /metrics, ok or not (sparql/metrics.py record()).
 _OK = (("claimgraph_queries_total", (("outcome", "ok"),)),)
 _ERROR = (("claimgraph_queries_total", (("outcome", "error"),)),)
+_NOW_CACHED = _OK + (("claimgraph_cache_hits_total", ()),)
+_NOW_INLINE = _OK + (("claimgraph_cache_misses_total", ()), ("claimgraph_inline_queries_total", ()))
 _OX_SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -267,23 +269,27 @@ class SparqlEngine:
         finally:
             self._account(started, outcome, rows_note, text)
 
-    def _account(self, started: float, outcome: str, rows_note: str, text: str) -> None:
-        """A finished query in /metrics and the query log."""
+    def _account(self, started: float, outcome: str, rows_note: str, text: str,
+                 counters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None = None) -> None:
+        """A finished query in /metrics (with `counters`, if given, instead of the outcome's) and the log."""
         elapsed = time.perf_counter() - started
-        self.metrics.record(_OK if outcome in ("ok", "cache") else _ERROR, "claimgraph_query_duration_seconds",
-                            elapsed)
+        if counters is None:
+            counters = _OK if outcome in ("ok", "cache") else _ERROR
+        self.metrics.record(counters, "claimgraph_query_duration_seconds", elapsed)
         if log.isEnabledFor(logging.INFO):
             log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": outcome,
                                  "size": rows_note, "query": text[:200]}))
 
-    def query_now(self, text: str, accept: str | None) -> Answer | None:
+    def query_now(self, text: str, accept: str | None,
+                  counters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()) -> Answer | None:
         """The answer to a plain query (no dataset, format or timeout parameter), if it can be had
         without waiting: from the cache, or run inline on the calling thread when proven within
         INLINE_DIRECT (what query() itself would run on the event loop). None for everything else,
         errors included: query() then answers it, with its error shapes and counters.
 
         For callers that are not coroutines (api/hitprotocol.py answers from the HTTP parser's
-        callback, saving uvicorn's ASGI cycle). Nothing is counted unless an answer is returned."""
+        callback, saving uvicorn's ASGI cycle). Nothing is counted unless an answer is returned;
+        then `counters` are counted with it (the caller's, under the same lock)."""
         if len(text) > 4096:
             return None
         started = time.perf_counter()
@@ -296,8 +302,7 @@ class SparqlEngine:
         key = (verdict.text, (), (), fmt, str(store_dir), self.generation)
         hit = self.cache.get(key, count_miss=False)
         if hit is not None:
-            self.metrics.inc("claimgraph_cache_hits_total")
-            self._account(started, "cache", "", text)
+            self._account(started, "cache", "", text, _NOW_CACHED + counters)
             return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
         if not self._inline_candidate(verdict):
             return None
@@ -309,11 +314,9 @@ class SparqlEngine:
         except Exception:  # noqa: BLE001 - a 413, a syntax error, anything: query() gives the answer
             return None
         self.cache.miss()
-        self.metrics.inc("claimgraph_cache_misses_total")
-        self.metrics.inc("claimgraph_inline_queries_total")
         answer = self._ok(kind, fmt, body)
         self.cache.put(key, answer, len(body))
-        self._account(started, "ok", f"{len(body)}B inline", text)
+        self._account(started, "ok", f"{len(body)}B inline", text, _NOW_INLINE + counters)
         return answer
 
     @staticmethod
