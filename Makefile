@@ -34,6 +34,7 @@ $(VENV)/.bench: $(VENV)/.installed
 # wrk is Debian's HTTP load generator (httpx saturates near 500 req/s here).
 bench: $(VENV)/.bench build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	ldconfig -p | grep -q libmimalloc || (apt-get update -qq && apt-get install -y -qq libmimalloc2.0)
 	$(BIN)/python bench/run.py
 
 clean:

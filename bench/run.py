@@ -155,6 +155,14 @@ def _processes(env: dict[str, str]) -> int:
                 os.environ[k] = v
 
 
+def _allocator(server: sv.Server | None) -> str:
+    """The malloc the main claimgraph's serving processes run on (CLAIMGRAPH_ALLOCATOR resolved)."""
+    if server is None:
+        return "?"
+    status, body, _h = sv.http_get(server.port, "/health", accept="application/json")
+    return str(json.loads(body).get("allocator", "?")) if status == 200 else "?"
+
+
 def render(report: dict) -> str:
     lines = [
         "# claimgraph benchmark",
@@ -169,7 +177,7 @@ def render(report: dict) -> str:
         "by other load on the machine.",
         "",
         "claimgraph runs with its defaults" + (f" plus {report['claimgraph_env']}" if report.get("claimgraph_env") else "")
-        + f" ({report.get('processes', '?')} serving processes here)"
+        + f" ({report.get('processes', '?')} serving processes here, malloc: {report.get('allocator', '?')})"
         + " and query logging off; "
         + ("; ".join(f"'claimgraph {v.partition(':')[0]}' with {v.partition(':')[2]}" for v in report.get("variants", []))
            or "no variants") + ".",
@@ -275,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                   "quads": stats.quads, "articles": args.articles, "connections": args.connections,
                   "threads": args.threads, "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
                   "claimgraph_env": env, "variants": args.variant, "scenarios": [],
-                  "processes": _processes(env)}
+                  "processes": _processes(env), "allocator": _allocator(running.get("claimgraph"))}
         for scenario in chosen:
             verdicts = check_answers(running, scenario, reference)
             timed = {name: server for name, server in running.items() if not verdicts[name]}

@@ -137,9 +137,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .api.allocator import AllocatorError, ensure
     from .api.server import serve
 
-    return serve(_settings(args))
+    settings = _settings(args)
+    try:
+        # First, before anything is loaded or spawned: this may re-execute the command.
+        ensure(settings.allocator, reexec=args.own_command_line)
+    except AllocatorError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return serve(settings)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -186,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.own_command_line = argv is None  # `serve` may re-execute a real command line, not a call
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -97,6 +97,9 @@ class Settings:
     # (the default): one per core, at most MAX_AUTO_PROCESSES, or 1 when updates are enabled.
     processes: int = field(default_factory=lambda: 0 if _env("PROCESSES", "auto").lower() == "auto"
                            else _env_int("PROCESSES", 0))
+    # The serving processes' malloc (api/allocator.py): auto (mimalloc, else jemalloc, else the
+    # system's), mimalloc, jemalloc or system. Query workers always keep the system allocator.
+    allocator: str = field(default_factory=lambda: _env("ALLOCATOR", "auto").lower())
     # Set by api/prefork.py for its children: where each process leaves its counters for /metrics.
     metrics_dir: str = ""
 

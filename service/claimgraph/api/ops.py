@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
 from . import shared_metrics as shared
+from .allocator import in_use
 from .context import AppContext
 
 _PROMETHEUS = "text/plain; version=0.0.4"
@@ -32,6 +33,7 @@ async def health(request: Request) -> JSONResponse:
         "version": __version__,
         "uptime_s": round(time.time() - STARTED, 1),
         "process": os.getpid(),  # which serving process answered (CLAIMGRAPH_PROCESSES > 1)
+        "allocator": in_use(),  # CLAIMGRAPH_ALLOCATOR (api/allocator.py)
         "store": store,
         "workers": {"size": pool.size, "busy": pool.busy, **pool.stats},
         "updates_enabled": ctx.updates_enabled,

@@ -20,9 +20,12 @@ def serve(settings: Settings) -> int:
     if refused:
         print(refused, file=sys.stderr)
         return 2
+    from .allocator import in_use
+
     count = settings.serving_processes
-    many = f" ({count} processes)" if count > 1 else ""
-    print(f"claimgraph serving {settings.store} on http://{settings.host}:{settings.port}/{many}", file=sys.stderr)
+    notes = ([f"{count} processes"] if count > 1 else []) + [f"malloc: {in_use()}"]
+    print(f"claimgraph serving {settings.store} on http://{settings.host}:{settings.port}/ ({', '.join(notes)})",
+          file=sys.stderr)
     if count > 1:
         return prefork.run(settings, serve_one)
     return serve_one(settings, None)
