@@ -13,6 +13,7 @@ import socket
 import time
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from liveserver import LiveServer, start_server
@@ -30,11 +31,12 @@ def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     server.stop()
 
 
-def wait_for_inline(live: LiveServer) -> None:
-    """Until the store's fan-out is measured (a worker does it after the first query), nothing runs inline."""
+def wait_for_inline(live: LiveServer, since: float = 0) -> None:
+    """Until the store's fan-out is measured (a worker does it after the first query, and again after
+    each write), nothing runs inline: wait until the inline count passes `since`."""
     deadline = time.monotonic() + 30
     n = 0
-    while counter(live, "claimgraph_inline_queries_total") == 0:
+    while counter(live, "claimgraph_inline_queries_total") <= since:
         assert time.monotonic() < deadline, "no query ran inline within 30 s"
         n += 1
         c = Conn(live)
@@ -218,3 +220,40 @@ def test_what_the_protocol_cannot_answer_at_once_still_goes_through_asgi(live: L
     assert status == 200 and headers["x-cache"] == "miss" and b'"n"' in body
     assert bad_status == 400 and bad_body.startswith(b'{"ok":false')
     assert counter(live, "claimgraph_fast_path_computed_total") == computed
+
+
+def test_after_a_write_the_protocol_never_answers_from_before_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Hits and computed misses answered by the protocol follow the write generation, as ASGI does."""
+    tmp = tmp_path_factory.mktemp("hitprotocol-writes")
+    token = "hit-token"
+    server = start_server(make_store(tmp), tmp, env={"CLAIMGRAPH_UPDATE_TOKEN": token})
+    try:
+        wait_for_inline(server)
+        subject = "urn:x:written-later"
+        path = "/sparql?query=" + quote(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}", safe="")
+        c = Conn(server)
+        c.send(request(path))
+        before = c.response()
+        c.send(request(path))
+        again = c.response()
+        assert before[1]["x-cache"] == "miss" and again[1]["x-cache"] == "hit" and b'"bindings":[]' in before[2]
+        update = f'INSERT DATA {{ GRAPH <urn:x:g> {{ <{subject}> <urn:x:says> "after the write" }} }}'
+        w = httpx.post(f"{server.url}/sparql", data={"update": update},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert w.status_code in (200, 204), w.text
+        c.send(request(path))
+        after = c.response()
+        assert after[0] == 200 and after[1]["x-cache"] == "miss" and b"after the write" in after[2]
+        # Once the fan-out is measured again, a new query of the same shape is computed by the
+        # protocol again, on the written store.
+        wait_for_inline(server, since=counter(server, "claimgraph_inline_queries_total"))
+        other = "/sparql?query=" + quote(f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o FILTER(?p != <urn:x:no>) }}",
+                                         safe="")
+        computed = counter(server, "claimgraph_fast_path_computed_total")
+        c.send(request(other))
+        fresh = c.response()
+        c.close()
+        assert fresh[0] == 200 and b"after the write" in fresh[2]
+        assert counter(server, "claimgraph_fast_path_computed_total") == computed + 1
+    finally:
+        server.stop()
