@@ -205,7 +205,8 @@ def test_a_new_inline_query_is_computed_by_the_protocol_and_kept(live: LiveServe
     assert [first[1]["x-cache"], second[1]["x-cache"], third[1]["x-cache"]] == ["miss", "hit", "miss"]
     assert first[2] == second[2] and first[2] != third[2] and b"sentence/s7" not in third[2]
     assert counter(live, "claimgraph_fast_path_computed_total") == computed + 2
-    assert counter(live, "claimgraph_query_shapes_reused") >= reused + 1
+    # s7 and s8 reuse the shape the warm-up queries left; the hit in between needs no shape at all
+    assert counter(live, "claimgraph_query_shapes_reused") == reused + 2
 
 
 def test_what_the_protocol_cannot_answer_at_once_still_goes_through_asgi(live: LiveServer) -> None:

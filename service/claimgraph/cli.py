@@ -138,15 +138,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api.allocator import AllocatorError, ensure
-    from .api.server import serve
 
     settings = _settings(args)
     try:
-        # First, before anything is loaded or spawned: this may re-execute the command.
+        # First, before the server and the store are loaded: this may re-execute the command.
         ensure(settings.allocator, reexec=args.own_command_line)
     except AllocatorError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from .api.server import serve
+
     return serve(settings)
 
 

@@ -75,6 +75,11 @@ def ensure(choice: str, reexec: bool) -> str:
         _unpreload(preloaded)  # the workers this process spawns keep the system allocator
     lib = choose(choice)
     current = in_use()
+    if choice not in ("auto", current):
+        # A malloc preloaded by hand (LD_PRELOAD) wins; say so rather than pretend. Such a preload
+        # also reaches the workers: only the one this module adds is taken out again.
+        print(f"note: CLAIMGRAPH_ALLOCATOR={choice}, but this process already runs on {current}",
+              file=sys.stderr)
     if lib is None or current != "system" or preloaded or not reexec:
         return current  # already on it, asked for the system one, or the loader refused it (it said why)
     env = dict(os.environ)

@@ -296,9 +296,9 @@ class SparqlEngine:
         try:
             verdict, plan = self.shapes.check(text)
             fmt = self.negotiate(verdict.form, accept, None)
-        except (GateError, QueryFailure):
-            return None
-        store_dir = self.locator.current()
+            store_dir = self.locator.current()
+        except (GateError, QueryFailure, FileNotFoundError):
+            return None  # query() gives the error, through the app's handlers
         key = (verdict.text, (), (), fmt, str(store_dir), self.generation)
         hit = self.cache.get(key, count_miss=False)
         if hit is not None:

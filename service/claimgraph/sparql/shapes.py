@@ -83,12 +83,23 @@ class ShapeMemo:
         self.entries = entries
         self._shapes: dict[str, Shape] = {}
         self.reused = 0
+        # The last answer: a query the protocol lane declines (api/hitprotocol.py) is checked again
+        # at once by the ASGI path; that second look is neither work nor a reuse worth counting.
+        self._last: tuple[str, Verdict, Any] | None = None
 
     def check(self, text: str) -> tuple[Verdict, Any]:
         """gate.check's verdict on `text` (GateError as it raises them) and cheap.classify's plan
         for it: a Plan, None (not inline), or UNKNOWN when the caller must classify it."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1], last[2]
         if len(text) > MAX_TEXT or "\\" in text or "\x00" in text:
             return check(text, self.limits, self.allowlist), UNKNOWN
+        found = self._check(text)
+        self._last = (text, *found)
+        return found
+
+    def _check(self, text: str) -> tuple[Verdict, Any]:
         parts = _HOLE.split(text)
         key = "\x00".join(parts[0::2])  # unambiguous: the text holds no NUL
         shape = self._shapes.get(key)
