@@ -97,13 +97,17 @@ class Conn:
         self.sock.close()
 
 
-def hits(live: LiveServer) -> float:
+def counter(live: LiveServer, name: str) -> float:
     c = Conn(live)
     c.send(request("/metrics"))
     _s, _h, body = c.response()
     c.close()
-    m = re.search(r"^claimgraph_fast_path_hits_total ([0-9.e+]+)$", body.decode(), re.M)
+    m = re.search(rf"^{name} ([0-9.e+]+)$", body.decode(), re.M)
     return float(m.group(1)) if m else 0.0
+
+
+def hits(live: LiveServer) -> float:
+    return counter(live, "claimgraph_fast_path_hits_total")
 
 
 def test_a_hit_is_the_same_response_as_the_miss_that_made_it(live: LiveServer) -> None:
@@ -178,15 +182,6 @@ def test_many_hits_on_one_connection_keep_it_usable(live: LiveServer) -> None:
     c.send(request("/health"))
     assert c.response()[0] == 200
     c.close()
-
-
-def counter(live: LiveServer, name: str) -> float:
-    c = Conn(live)
-    c.send(request("/metrics"))
-    _s, _h, body = c.response()
-    c.close()
-    m = re.search(rf"^{name} ([0-9.e+]+)$", body.decode(), re.M)
-    return float(m.group(1)) if m else 0.0
 
 
 def test_a_new_inline_query_is_computed_by_the_protocol_and_kept(live: LiveServer) -> None:
