@@ -261,12 +261,10 @@ class FastPath:
         if answer is None:
             return None
         self.cache.miss()
-        rest = self._answer_headers(answer)[1:]
-        lines = b"".join(b"%s: %s\r\n" % (k, v) for k, v in rest)
+        out = self._answer_headers(answer)
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
-            entry = (tag, answer.status, [(b"x-cache", _HIT), *rest], answer.body, b"x-cache: hit\r\n" + lines)
-            self.cache.put(key, entry, len(answer.body) + len(lines) + 256)
-        return answer.status, (b"x-cache: hit\r\n" if answer.cached else b"x-cache: miss\r\n") + lines, answer.body
+            self._keep(key, tag, answer.status, out, answer.body)
+        return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body
 
     def _answer_headers(self, answer: Any) -> list[tuple[bytes, bytes]]:
         """The headers, in the order, that sparql_endpoint's Response would send with `answer`."""
