@@ -222,8 +222,7 @@ class SparqlEngine:
                 raise QueryFailure(exc.status, exc.code, exc.message, parameter="query") from None
             fmt = self.negotiate(verdict.form, accept, format_param)
             store_dir = self.locator.current()
-            key = (verdict.text, tuple(default_graph or ()), tuple(named_graphs or ()), fmt,
-                   str(store_dir), self.generation)
+            key = self._cache_key(verdict.text, fmt, store_dir, default_graph, named_graphs)
             hit = self.cache.get(key)
             if hit is not None:
                 self.metrics.inc("claimgraph_cache_hits_total")
@@ -269,6 +268,11 @@ class SparqlEngine:
         finally:
             self._account(started, outcome, rows_note, text)
 
+    def _cache_key(self, text: str, fmt: str, store_dir: Path, default_graph: list[str] | None = None,
+                   named_graphs: list[str] | None = None) -> tuple[Any, ...]:
+        """One answer per query text, dataset, format, store version and write generation."""
+        return (text, tuple(default_graph or ()), tuple(named_graphs or ()), fmt, str(store_dir), self.generation)
+
     def _account(self, started: float, outcome: str, rows_note: str, text: str,
                  counters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] | None = None) -> None:
         """A finished query in /metrics (with `counters`, if given, instead of the outcome's) and the log."""
@@ -299,7 +303,7 @@ class SparqlEngine:
             store_dir = self.locator.current()
         except (GateError, QueryFailure, FileNotFoundError):
             return None  # query() gives the error, through the app's handlers
-        key = (verdict.text, (), (), fmt, str(store_dir), self.generation)
+        key = self._cache_key(verdict.text, fmt, store_dir)
         hit = self.cache.get(key, count_miss=False)
         if hit is not None:
             self._account(started, "cache", "", text, _NOW_CACHED + counters)
