@@ -110,7 +110,6 @@ class FastPath:
         self.cache = AnswerCache(settings.cache_entries)
         # Bodies buffered for keying: a form-encoded query at most triples in size.
         self.max_body = min(settings.max_body_bytes, 3 * settings.max_query_bytes + 4096)
-        self.served = 0
         self._tag: tuple[Any, int] | None = None
         self.endpoint = _direct_endpoint(app, path)
         unknown = [m.cls.__name__ for m in getattr(app, "user_middleware", ())
@@ -137,7 +136,6 @@ class FastPath:
         if method != "GET" and method != "POST":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        headers = tuple(h for h in scope["headers"] if h[0] not in _UNKEYED)
         body = b""
         if method == "POST":
             length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
@@ -149,9 +147,10 @@ class FastPath:
         tag = self.current_tag()
         if tag is None:
             return await self.app(scope, receive, send)
-        key = (method, scope["query_string"], body, headers)
-        hit = self.cache.get(key)
-        if hit is not None and hit[0] == tag:
+        key = _request_key(method, scope["query_string"], body, scope["headers"])
+        headers = key[3]
+        hit = self._current(key, tag)
+        if hit is not None:
             _tag, status, out_headers, payload, _wire = hit
             await send({"type": "http.response.start", "status": status, "headers": out_headers})
             await send({"type": "http.response.body", "body": payload})
@@ -175,6 +174,11 @@ class FastPath:
         # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
         wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
         self.cache.put(key, (tag, status, headers, payload, wire), len(payload) + len(wire) + 256)
+
+    def _current(self, key: tuple[Any, ...], tag: tuple[Any, int], count_miss: bool = True) -> tuple[Any, ...] | None:
+        """The cached entry for `key` if it was made under `tag`."""
+        hit = self.cache.get(key, count_miss)
+        return hit if hit is not None and hit[0] == tag else None
 
     def current_tag(self) -> tuple[Any, int] | None:
         """What every cached entry must match: the store version and the write generation."""
@@ -246,10 +250,10 @@ class FastPath:
         if tag is None:
             return None
         started = time.perf_counter()
-        keyed = tuple(h for h in headers if h[0] not in _UNKEYED)
-        key = ("GET", query_string, b"", keyed)
-        hit = self.cache.get(key, count_miss=False)  # a miss is counted below, or by __call__
-        if hit is not None and hit[0] == tag:
+        key = _request_key("GET", query_string, b"", headers)
+        keyed = key[3]
+        hit = self._current(key, tag, count_miss=False)  # a miss is counted below, or by __call__
+        if hit is not None:
             self.count_hit(started, query_string, b"")
             return hit[1], hit[4], hit[3]
         if not _untouched_by_middleware(keyed):
@@ -284,7 +288,6 @@ class FastPath:
     def count_hit(self, started: float, query_string: bytes, body: bytes) -> None:
         """The engine's own accounting of a cache hit, so /metrics stays true."""
         engine = self.engine
-        self.served += 1
         engine.cache.hits += 1
         elapsed = time.perf_counter() - started
         engine.metrics.record(_HIT_COUNTERS, "claimgraph_query_duration_seconds", elapsed)
@@ -335,6 +338,12 @@ def _lone_query(raw: bytes) -> str | None:
         except (UnicodeDecodeError, ValueError):
             return None
     return text if text.strip() else None
+
+
+def _request_key(method: str, query_string: bytes, body: bytes,
+                 headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
+    """A request's cache key; its last item is the request's keyed headers (all but _UNKEYED)."""
+    return (method, query_string, body, tuple(h for h in headers if h[0] not in _UNKEYED))
 
 
 def _accept(headers: tuple[tuple[bytes, bytes], ...]) -> str | None:

@@ -1,16 +1,18 @@
-"""uvicorn's httptools protocol, answering fast-path cache hits as soon as their headers are parsed.
+"""uvicorn's httptools protocol, answering what is at hand as soon as a request's headers are parsed.
 
 A repeated `GET /sparql?query=…` found in the fast path's cache
 (api/fastpath.py) costs ~40 µs through uvicorn: a scope, a
 RequestResponseCycle, an asyncio task and two ASGI messages around bytes
 that are already known. Here the parser callback writes those bytes at once
 (status line, uvicorn's own Date/Server headers, the cached headers and
-body), exactly what the ASGI path would have written.
+body), exactly what the ASGI path would have written. A miss the engine can
+answer without waiting (FastPath.respond -> engine.query_now: its own cache,
+or an inline query proven small) is answered the same way.
 
 Only the plainest case is taken: HTTP/1.1 keep-alive GET on the exact path,
 no body, no Expect, no upgrade, nothing in flight or queued on the
-connection, the transport not paused. Everything else, and every miss, goes
-to uvicorn unchanged.
+connection, the transport not paused. Everything else, and every miss the
+engine cannot answer at once, goes to uvicorn unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def protocol_for(fast: FastPath) -> Any:
         _answered = False
 
         def on_headers_complete(self) -> None:
-            if self._answer_hit():
+            if self._answer_now():
                 return
             super().on_headers_complete()
 
@@ -57,7 +59,7 @@ def protocol_for(fast: FastPath) -> Any:
                 return
             super().on_message_complete()
 
-        def _answer_hit(self) -> bool:
+        def _answer_now(self) -> bool:
             url = self.url
             if not url.startswith(prefix) or b"#" in url:
                 return False
