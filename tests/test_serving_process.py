@@ -1,0 +1,34 @@
+"""How a serving process sets up its interpreter (api/server.py): the cyclic collector kept off the
+request path, but still collecting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CHECK = """
+import gc, weakref
+from claimgraph.api import app  # the app's modules: what a serving process holds for its lifetime
+from claimgraph.api.server import _quiet_collector
+_quiet_collector()
+assert gc.isenabled()
+assert gc.get_threshold()[0] == 10_000, gc.get_threshold()
+assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()  # the imports are out of the collector's sight
+
+class Node:
+    pass
+
+a, b = Node(), Node()
+a.other, b.other = b, a  # a cycle: only the collector frees it
+alive = weakref.ref(a)
+del a, b
+junk = [[] for _ in range(30_000)]  # 30k new containers: past the threshold
+assert alive() is None, "cyclic garbage was not collected"
+print("ok")
+"""
+
+
+def test_the_collector_runs_rarely_and_still_frees_cycles() -> None:
+    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
