@@ -218,7 +218,19 @@ def warm(servers: tuple[LiveServer, LiveServer]) -> tuple[LiveServer, LiveServer
             n += 1
             assert ask(c, f"ASK {{ <{BASE}graph/dataset> ?p <urn:x:warm-{n}> }}").status_code == 200
             time.sleep(0.1)
+        wait_for_memory_copy(c)
     return servers
+
+
+def wait_for_memory_copy(client: httpx.Client) -> int:
+    """Quads in the server's in-memory copy of its store (store/mirror.py), once it has one."""
+    deadline = time.monotonic() + 20
+    while True:
+        quads = client.get("/health").json()["store"]["in_memory_quads"]
+        if quads > 0:
+            return quads
+        assert time.monotonic() < deadline, "no in-memory copy of the store"
+        time.sleep(0.05)
 
 
 def queries(built_store) -> list[str]:
@@ -240,9 +252,29 @@ def queries(built_store) -> list[str]:
     ]
 
 
+_RESULT_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                   "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+                   "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+
+
+def rows(body: bytes, accept: str) -> tuple[list[str], list[str]]:
+    """An answer as (header, sorted rows): what must match when no ORDER BY fixes the row order."""
+    if accept == "text/csv":
+        lines = body.decode("utf-8").split("\r\n")
+        return lines[:1], sorted(lines[1:])
+    parsed = ox.parse_query_results(body, _RESULT_FORMATS[accept])
+    if isinstance(parsed, ox.QueryBoolean):
+        return ["boolean"], [str(bool(parsed))]
+    names = [v.value for v in parsed.variables]
+    return names, sorted(repr([str(sol[n]) if sol[n] is not None else None for n in names]) for sol in parsed)
+
+
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
                                     "text/csv", "text/tab-separated-values"])
-def test_inline_answers_are_byte_for_byte_the_workers(warm, built_store, accept: str) -> None:
+def test_inline_answers_are_the_workers(warm, built_store, accept: str) -> None:
+    """Byte for byte when ORDER BY fixes the order (or for ASK); the same rows otherwise: the
+    inline lane reads an in-memory copy of the store (store/mirror.py), whose indexes list
+    unordered solutions in another order than the disk store's."""
     inline, worker = warm
     with inline.client() as a, worker.client() as b:
         before = counter(a, "claimgraph_inline_queries_total")
@@ -250,7 +282,11 @@ def test_inline_answers_are_byte_for_byte_the_workers(warm, built_store, accept:
             ra, rb = ask(a, text, accept), ask(b, text, accept)
             assert ra.status_code == rb.status_code == 200, (text, ra.text[:300], rb.text[:300])
             assert ra.headers["content-type"] == rb.headers["content-type"]
-            assert ra.content == rb.content, text
+            if "ORDER BY" in text or text.startswith("ASK"):
+                assert ra.content == rb.content, text
+            else:
+                assert rows(ra.content, accept) == rows(rb.content, accept), text
+                assert rows(ra.content, accept)[1], text  # rows to compare
         assert counter(a, "claimgraph_inline_queries_total") > before
         assert counter(b, "claimgraph_inline_queries_total") == 0
 
@@ -306,3 +342,10 @@ def test_a_write_is_seen_at_once_and_inline_resumes_after_it(warm) -> None:
             r = ask(c, f"SELECT ?o WHERE {{ <urn:x:inline-write> <urn:x:p> ?o FILTER(?o != <urn:x:n{n}>) }}")
             assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["new"]
             time.sleep(0.1)
+        # The in-memory copy is of the written version, not the one before it.
+        copied = wait_for_memory_copy(c)
+        r = ask(c, "SELECT ?o WHERE { <urn:x:inline-write> <urn:x:p> ?o FILTER(?o != <urn:x:copied>) }")
+        assert [b["o"]["value"] for b in r.json()["results"]["bindings"]] == ["new"]
+        total = int(ask(c, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+                    .json()["results"]["bindings"][0]["n"]["value"])
+        assert copied == total

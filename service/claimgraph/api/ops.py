@@ -24,7 +24,8 @@ async def health(request: Request) -> JSONResponse:
     engine = ctx.engine
     try:
         store_dir = engine.locator.current()
-        store = {"ok": True, "version": store_dir.name}
+        # in_memory_quads: this process's copy for inline queries (store/mirror.py), 0 while on disk.
+        store = {"ok": True, "version": store_dir.name, "in_memory_quads": engine.mirror.quads}
     except FileNotFoundError as exc:
         store = {"ok": False, "error": str(exc)}
     pool = engine.pool
@@ -53,6 +54,7 @@ def gauges(ctx: AppContext) -> dict[str, float]:
         "claimgraph_cache_hits": engine.cache.hits,
         "claimgraph_cache_misses": engine.cache.misses,
         "claimgraph_query_shapes_reused": engine.shapes.reused,
+        "claimgraph_memory_copy_quads": engine.mirror.quads,  # summed over serving processes: memory held
     }
 
 

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from ..config import Settings
 from ..store.locator import StoreLocator
+from ..store.mirror import MemoryMirror
 from . import cheap
 from .cache import AnswerCache
 from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
@@ -98,6 +99,7 @@ class SparqlEngine:
         self.metrics = Metrics()
         self._inline: tuple[Path, ox.Store] | None = None
         self._inline_lock = threading.Lock()
+        self.mirror = MemoryMirror(settings.memory_quads if settings.inline else 0)
         self.generation = 0  # bumped on every write, part of every cache key
         self._negotiated: dict[tuple[bool, str | None], str | None] = {}
         # Per store version: the fan-out table inline queries are bounded with (None: not measurable).
@@ -391,6 +393,7 @@ class SparqlEngine:
         store = self._inline_store()
         if self._inline is None or self._inline[0] != store_dir:
             return None  # the store changed since the fan-out was measured: no proof for this one
+        store = self.mirror.get(store_dir, store) or store  # the same version, in memory once copied
         counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
         bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
         return None if bound is None else (store, bound)
@@ -450,6 +453,7 @@ class SparqlEngine:
         self.cache.clear()
         with self._inline_lock:
             self._inline = None
+        self.mirror.forget()
 
     async def trusted_counts(self) -> dict[str, int]:
         """Triples per named graph of the live store, cached per store version."""

@@ -1,0 +1,129 @@
+"""The in-memory copy of a small store version (store/mirror.py): made in the background, exact,
+only for stores within the limit, and never installed for a version that is no longer served."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from claimgraph.store.mirror import MemoryMirror
+
+EX = "http://example.org/"
+
+
+def make_store(path: Path, quads: int) -> ox.Store:
+    """A read-only store of `quads` quads in two named graphs plus the default graph, with a
+    language-tagged literal, a typed literal and a blank node (the terms a copy could garble)."""
+    rw = ox.Store(str(path))
+    data = []
+    for i in range(quads - 3):
+        graph = ox.NamedNode(f"{EX}g{i % 2}")
+        data.append(ox.Quad(ox.NamedNode(f"{EX}s{i % 7}"), ox.NamedNode(f"{EX}p{i % 3}"),
+                            ox.Literal(str(i), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+                            graph))
+    data.append(ox.Quad(ox.NamedNode(f"{EX}s0"), ox.NamedNode(f"{EX}label"), ox.Literal("Moskva", language="ru"),
+                        ox.NamedNode(f"{EX}g0")))
+    data.append(ox.Quad(ox.NamedNode(f"{EX}s0"), ox.NamedNode(f"{EX}part"), ox.BlankNode("b1"),
+                        ox.NamedNode(f"{EX}g1")))
+    data.append(ox.Quad(ox.NamedNode(f"{EX}s1"), ox.NamedNode(f"{EX}inDefault"), ox.Literal("d")))
+    rw.extend(data)
+    rw.flush()
+    del rw
+    return ox.Store.read_only(str(path))
+
+
+def ready(mirror: MemoryMirror, directory: Path, disk: ox.Store) -> ox.Store:
+    deadline = time.monotonic() + 20
+    while (copy := mirror.get(directory, disk)) is None:
+        assert time.monotonic() < deadline, "the copy never became ready"
+        time.sleep(0.01)
+    return copy
+
+
+def settle(mirror: MemoryMirror) -> None:
+    deadline = time.monotonic() + 20
+    while mirror.copying:
+        assert time.monotonic() < deadline, "the copy never finished"
+        time.sleep(0.01)
+
+
+QUERIES = [
+    "SELECT ?p ?o WHERE { <http://example.org/s0> ?p ?o }",
+    "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s",
+    "SELECT ?o WHERE { <http://example.org/s0> <http://example.org/label> ?o FILTER(LANG(?o) = 'ru') }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT ?o WHERE { <http://example.org/s1> <http://example.org/inDefault> ?o }",
+    "ASK { <http://example.org/s0> <http://example.org/part> ?b FILTER(isBlank(?b)) }",
+]
+
+
+def answer(store: ox.Store, text: str) -> object:
+    """Rows as a sorted list, blank nodes as `_:` alone (the copy relabels them)."""
+    result = store.query(text, use_default_graph_as_union=True)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    names = [v.value for v in result.variables]
+    return sorted(repr(["_:" if isinstance(sol[n], ox.BlankNode) else str(sol[n]) for n in names])
+                  for sol in result)
+
+
+def test_a_small_store_is_copied_in_the_background_and_answers_alike(tmp_path: Path) -> None:
+    disk = make_store(tmp_path / "v1", 500)
+    mirror = MemoryMirror(max_quads=1000)
+    assert mirror.get(tmp_path / "v1", disk) is None  # the first ask starts the copy, disk meanwhile
+    copy = ready(mirror, tmp_path / "v1", disk)
+    assert copy is not disk
+    assert mirror.quads == len(disk) == len(copy) == 500
+    assert mirror.loads == 1
+    for text in QUERIES:
+        assert answer(copy, text) == answer(disk, text), text
+    # The union default graph includes the default graph in both (the copy keeps graph names).
+    assert answer(copy, QUERIES[4]) == ['[\'"d"\']']
+    assert mirror.get(tmp_path / "v1", disk) is copy  # kept: no second copy
+    assert mirror.loads == 1
+
+
+def test_a_store_over_the_limit_is_never_copied(tmp_path: Path) -> None:
+    disk = make_store(tmp_path / "big", 500)
+    mirror = MemoryMirror(max_quads=499)
+    assert mirror.get(tmp_path / "big", disk) is None
+    settle(mirror)
+    assert mirror.get(tmp_path / "big", disk) is None
+    assert mirror.quads == 0 and mirror.loads == 0
+
+
+def test_a_limit_of_zero_copies_nothing(tmp_path: Path) -> None:
+    disk = make_store(tmp_path / "v", 10)
+    mirror = MemoryMirror(max_quads=0)
+    assert mirror.get(tmp_path / "v", disk) is None
+    assert not mirror.copying and mirror.quads == 0
+
+
+def test_a_forgotten_version_is_not_installed_and_the_next_one_is_copied(tmp_path: Path) -> None:
+    old, new = make_store(tmp_path / "old", 300), make_store(tmp_path / "new", 400)
+    mirror = MemoryMirror(max_quads=1000)
+    assert mirror.get(tmp_path / "old", old) is None
+    mirror.forget()  # a write: the old version is no longer served
+    settle(mirror)
+    assert mirror.quads == 0 and mirror.loads == 0  # the finished copy of `old` was dropped
+    copy = ready(mirror, tmp_path / "new", new)
+    assert len(copy) == 400 and mirror.quads == 400
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_tiny_stores_are_copied_too(tmp_path: Path, count: int) -> None:
+    disk = make_store(tmp_path / "tiny", 3) if count == 3 else _one(tmp_path / "tiny")
+    mirror = MemoryMirror(max_quads=10)
+    copy = ready(mirror, tmp_path / "tiny", disk)
+    assert len(copy) == count
+
+
+def _one(path: Path) -> ox.Store:
+    rw = ox.Store(str(path))
+    rw.add(ox.Quad(ox.NamedNode(f"{EX}s"), ox.NamedNode(f"{EX}p"), ox.NamedNode(f"{EX}o"), ox.NamedNode(f"{EX}g")))
+    rw.flush()
+    del rw
+    return ox.Store.read_only(str(path))
