@@ -155,12 +155,12 @@ def _processes(env: dict[str, str]) -> int:
                 os.environ[k] = v
 
 
-def _allocator(server: sv.Server | None) -> str:
-    """The malloc the main claimgraph's serving processes run on (CLAIMGRAPH_ALLOCATOR resolved)."""
+def _health(server: sv.Server | None) -> dict:
+    """The main claimgraph's /health: its malloc (CLAIMGRAPH_ALLOCATOR resolved) and in-memory copy."""
     if server is None:
-        return "?"
+        return {}
     status, body, _h = sv.http_get(server.port, "/health", accept="application/json")
-    return str(json.loads(body).get("allocator", "?")) if status == 200 else "?"
+    return json.loads(body) if status == 200 else {}
 
 
 def render(report: dict) -> str:
@@ -177,7 +177,10 @@ def render(report: dict) -> str:
         "by other load on the machine.",
         "",
         "claimgraph runs with its defaults" + (f" plus {report['claimgraph_env']}" if report.get("claimgraph_env") else "")
-        + f" ({report.get('processes', '?')} serving processes here, malloc: {report.get('allocator', '?')})"
+        + f" ({report.get('processes', '?')} serving processes here, malloc: {report.get('allocator', '?')}, "
+        f"Python {report.get('python', '?')}, inline queries on "
+        + (f"an in-memory copy of {report['in_memory_quads']:,} quads)" if report.get("in_memory_quads")
+           else "the disk store)")
         + " and query logging off; "
         + ("; ".join(f"'claimgraph {v.partition(':')[0]}' with {v.partition(':')[2]}" for v in report.get("variants", []))
            or "no variants") + ".",
@@ -283,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                   "quads": stats.quads, "articles": args.articles, "connections": args.connections,
                   "threads": args.threads, "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
                   "claimgraph_env": env, "variants": args.variant, "scenarios": [],
-                  "processes": _processes(env), "allocator": _allocator(running.get("claimgraph"))}
+                  "processes": _processes(env), "allocator": _health(running.get("claimgraph")).get("allocator", "?"),
+                  # The servers run on the interpreter running this (the project's venv).
+                  "python": f"{platform.python_version()} at {os.path.realpath(sys.executable)}"}
         for scenario in chosen:
             verdicts = check_answers(running, scenario, reference)
             timed = {name: server for name, server in running.items() if not verdicts[name]}
@@ -297,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}", file=sys.stderr)
             report["scenarios"].append({"name": scenario.name, "title": scenario.title,
                                         "example": scenario.text(0, "1"), "results": cells})
+        # Asked after the runs: the copy is made in the background on the first inline query.
+        report["in_memory_quads"] = _health(running.get("claimgraph")).get("store", {}).get("in_memory_quads", 0)
     finally:
         for s in running.values():
             s.stop()
