@@ -1,16 +1,23 @@
 """How a serving process sets up its interpreter (api/server.py): the cyclic collector kept off the
-request path, but still collecting."""
+request path (set before uvicorn starts serving), but still collecting."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 CHECK = """
-import gc, weakref
-from claimgraph.api import app  # the app's modules: what a serving process holds for its lifetime
-from claimgraph.api.server import _quiet_collector
-_quiet_collector()
+import gc, sys, weakref
+from pathlib import Path
+import uvicorn
+from claimgraph.api.server import serve_one
+from claimgraph.config import Settings
+
+ran = []
+uvicorn.Server.run = lambda self, sockets=None: ran.append(gc.get_threshold())  # serve nothing
+serve_one(Settings(store=Path(sys.argv[1])), None)  # the app is made, the collector set, then uvicorn runs
+assert ran and ran[0][0] == 10_000, ran
 assert gc.isenabled()
 assert gc.get_threshold()[0] == 10_000, gc.get_threshold()
 assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()  # the imports are out of the collector's sight
@@ -28,7 +35,8 @@ print("ok")
 """
 
 
-def test_the_collector_runs_rarely_and_still_frees_cycles() -> None:
-    done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=60)
+def test_the_collector_runs_rarely_and_still_frees_cycles(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "store")], capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

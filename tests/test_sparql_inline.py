@@ -223,13 +223,17 @@ def warm(servers: tuple[LiveServer, LiveServer]) -> tuple[LiveServer, LiveServer
 
 
 def wait_for_memory_copy(client: httpx.Client) -> int:
-    """Quads in the server's in-memory copy of its store (store/mirror.py), once it has one."""
+    """Quads in the server's in-memory copy of its store (store/mirror.py), once it has one: a
+    version is copied after it has been served for a second, on a query proven cheap."""
     deadline = time.monotonic() + 20
+    n = 0
     while True:
         quads = client.get("/health").json()["store"]["in_memory_quads"]
         if quads > 0:
             return quads
         assert time.monotonic() < deadline, "no in-memory copy of the store"
+        n += 1
+        assert ask(client, f"ASK {{ <{BASE}graph/dataset> ?p <urn:x:copy-{n}> }}").status_code == 200
         time.sleep(0.05)
 
 

@@ -3,6 +3,7 @@ only for stores within the limit, and never installed for a version that is no l
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def answer(store: ox.Store, text: str) -> object:
 
 def test_a_small_store_is_copied_in_the_background_and_answers_alike(tmp_path: Path) -> None:
     disk = make_store(tmp_path / "v1", 500)
-    mirror = MemoryMirror(max_quads=1000)
+    mirror = MemoryMirror(max_quads=1000, settle_s=0)
     assert mirror.get(tmp_path / "v1", disk) is None  # the first ask starts the copy, disk meanwhile
     copy = ready(mirror, tmp_path / "v1", disk)
     assert copy is not disk
@@ -88,35 +89,70 @@ def test_a_small_store_is_copied_in_the_background_and_answers_alike(tmp_path: P
 
 def test_a_store_over_the_limit_is_never_copied(tmp_path: Path) -> None:
     disk = make_store(tmp_path / "big", 500)
-    mirror = MemoryMirror(max_quads=499)
+    mirror = MemoryMirror(max_quads=499, settle_s=0)
     assert mirror.get(tmp_path / "big", disk) is None
     settle(mirror)
     assert mirror.get(tmp_path / "big", disk) is None
+    assert not mirror.copying, "a declined store is not tried again"
     assert mirror.quads == 0 and mirror.loads == 0
 
 
 def test_a_limit_of_zero_copies_nothing(tmp_path: Path) -> None:
     disk = make_store(tmp_path / "v", 10)
-    mirror = MemoryMirror(max_quads=0)
+    mirror = MemoryMirror(max_quads=0, settle_s=0)
     assert mirror.get(tmp_path / "v", disk) is None
     assert not mirror.copying and mirror.quads == 0
 
 
-def test_a_forgotten_version_is_not_installed_and_the_next_one_is_copied(tmp_path: Path) -> None:
+def test_a_forgotten_version_is_not_installed_and_the_next_one_is_copied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = make_store(tmp_path / "old", 300), make_store(tmp_path / "new", 400)
-    mirror = MemoryMirror(max_quads=1000)
+    mirror = MemoryMirror(max_quads=1000, settle_s=0)
+    forgotten = threading.Event()
+    copied = mirror._copied
+
+    def after_forget(store_dir: Path, disk: ox.Store) -> tuple[ox.Store | None, int]:
+        assert forgotten.wait(20)  # the copy of `old` finishes only after the write forgot it
+        return copied(store_dir, disk)
+
+    monkeypatch.setattr(mirror, "_copied", after_forget)
     assert mirror.get(tmp_path / "old", old) is None
+    assert mirror.copying
     mirror.forget()  # a write: the old version is no longer served
+    forgotten.set()
     settle(mirror)
     assert mirror.quads == 0 and mirror.loads == 0  # the finished copy of `old` was dropped
     copy = ready(mirror, tmp_path / "new", new)
-    assert len(copy) == 400 and mirror.quads == 400
+    assert len(copy) == 400 and mirror.quads == 400 and mirror.loads == 1
+
+
+def test_a_version_is_copied_only_once_it_has_been_served_a_while(tmp_path: Path) -> None:
+    disk = make_store(tmp_path / "v", 50)
+    mirror = MemoryMirror(max_quads=1000, settle_s=0.5)
+    started = time.monotonic()
+    assert mirror.get(tmp_path / "v", disk) is None
+    assert not mirror.copying  # asked for the first time: not yet
+    copy = ready(mirror, tmp_path / "v", disk)
+    assert time.monotonic() - started >= 0.5
+    assert len(copy) == 50
+
+
+def test_a_new_version_replaces_the_old_copy_at_once(tmp_path: Path) -> None:
+    old, new = make_store(tmp_path / "old", 30), make_store(tmp_path / "new", 40)
+    mirror = MemoryMirror(max_quads=1000, settle_s=0.5)
+    mirror.settle_s = 0
+    ready(mirror, tmp_path / "old", old)
+    mirror.settle_s = 0.5
+    assert mirror.quads == 30
+    assert mirror.get(tmp_path / "new", new) is None  # a rebuild: the old copy is let go
+    assert mirror.quads == 0
+    assert mirror.get(tmp_path / "old", old) is None  # and never handed out again for the old one
 
 
 @pytest.mark.parametrize("count", [1, 3])
 def test_tiny_stores_are_copied_too(tmp_path: Path, count: int) -> None:
     disk = make_store(tmp_path / "tiny", 3) if count == 3 else _one(tmp_path / "tiny")
-    mirror = MemoryMirror(max_quads=10)
+    mirror = MemoryMirror(max_quads=10, settle_s=0)
     copy = ready(mirror, tmp_path / "tiny", disk)
     assert len(copy) == count
 

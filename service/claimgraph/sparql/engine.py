@@ -387,13 +387,17 @@ class SparqlEngine:
             plan = cheap.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
         if plan is None:
             return None
+        store = self._inline_store()
+        if self._inline is None or self._inline[0] != store_dir:
+            return None  # the store changed since `store_dir` was read: no proof for this one
+        # The same version, in memory once copied; asked before the fan-out is known, so that a
+        # rebuild's new version replaces the old copy (and its memory) at once.
+        copy = self.mirror.get(store_dir, store)
+        if copy is not None:
+            store = copy
         fanout = self._fanout_for(store_dir)
         if fanout is None:
             return None
-        store = self._inline_store()
-        if self._inline is None or self._inline[0] != store_dir:
-            return None  # the store changed since the fan-out was measured: no proof for this one
-        store = self.mirror.get(store_dir, store) or store  # the same version, in memory once copied
         counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
         bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
         return None if bound is None else (store, bound)

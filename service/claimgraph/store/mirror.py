@@ -7,11 +7,12 @@ store version never changes (a build makes a new directory, a write a new
 snapshot, sparql/engine.py keys everything by the directory), so a copy keyed
 by the directory stays exact.
 
-The copy is made in a thread: a COUNT, an N-Quads dump and a bulk load, all
-in Rust with the GIL released (~0.8 s for 93k quads; the event loop keeps
-answering). Only versions of at most `max_quads` quads are copied (the copy
-costs ~650 bytes a quad); until the copy is ready, and for bigger stores,
-callers keep using the disk store.
+The copy is made in a thread once a version has been served for a second: a
+capped COUNT, an N-Quads dump and a bulk load, all in Rust with the GIL
+released (~0.8 s for 93k quads; the event loop keeps answering). Only versions
+of at most `max_quads` quads are copied (a copy holds ~470 bytes a quad, ~700
+while it is made); until the copy is ready, and for bigger stores, callers
+keep using the disk store.
 
 The N-Quads parser gives blank nodes fresh labels in the copy. The SPARQL
 results formats scope a label to one result set, so the copy serves single
@@ -24,44 +25,65 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 log = logging.getLogger("claimgraph.store")
 
-# Counts the default graph and every named graph, as a dump holds them.
-_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-# On disk a quad takes ~180 bytes here; data this many times max_quads is too big to count.
-_DISK_BYTES_PER_QUAD_CEILING = 4096
+# Quads in the default graph and every named graph (what a dump holds), counted up to a cap.
+_COUNT = ("SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }} "
+          "LIMIT {cap} }} }}")
+# On disk a quad takes ~180 bytes here: data over this many bytes a quad (past a fixed 1 MB for
+# the per-index tables even an empty store has) is too big to count.
+_DISK_BYTES_PER_QUAD_CEILING = 1024
+_DISK_BYTES_FIXED = 1 << 20
+# A version is copied once it has been served this long: a burst of writes, each making a new
+# version, must not keep a core busy copying versions that are gone before their copy is ready.
+SETTLE_S = 1.0
 
 
 class MemoryMirror:
-    def __init__(self, max_quads: int):
+    def __init__(self, max_quads: int, settle_s: float = SETTLE_S):
         self.max_quads = max_quads
+        self.settle_s = settle_s
         self._lock = threading.Lock()
-        # (directory, copy or None while loading / not copied, quads in the copy)
-        self._state: tuple[Path, ox.Store | None, int] | None = None
-        self._copying = False  # one copy at a time: a burst of writes must not start one per version
-        self.loads = 0  # copies made, for tests and /metrics
+        # One tuple, replaced whole under the lock and read without it, so a reader never pairs
+        # one version's directory with another's copy:
+        # (directory, its copy or None, quads in it, when first asked for, copy started).
+        self._state: tuple[Path, ox.Store | None, int, float, bool] | None = None
+        self._copying = False  # one copy at a time
+        self.loads = 0  # copies made
 
     def get(self, store_dir: Path, disk: ox.Store) -> ox.Store | None:
         """The in-memory copy of `store_dir` if it is ready, else None.
 
-        `disk` is an open read-only handle on `store_dir`; the first call for a
-        directory starts copying it in the background."""
+        `disk` is an open read-only handle on `store_dir`. A directory asked for
+        during `settle_s` starts being copied in the background on the next ask."""
         state = self._state
-        if state is not None and (state[0] is store_dir or state[0] == store_dir):
-            return state[1]
+        if state is not None and (state[0] is store_dir or state[0] == store_dir) and (state[1] is not None or state[4]):
+            return state[1]  # the copy, or None for good (declined, failed, or being made)
         if self.max_quads <= 0:
             return None
         with self._lock:
-            if not self._copying and (self._state is None or self._state[0] != store_dir):
-                self._state = (store_dir, None, 0)
-                self._copying = True
-                threading.Thread(target=self._copy, args=(store_dir, disk), daemon=True,
-                                 name="claimgraph-mirror").start()
-        return None
+            now = time.monotonic()
+            if self._state is None or self._state[0] != store_dir:
+                self._state = (store_dir, None, 0, now, False)
+            _dir, copy, _count, since, started = self._state
+            if copy is None and not started and not self._copying and now - since >= self.settle_s:
+                self._start(store_dir, disk, since)
+            return self._state[1]
+
+    def _start(self, store_dir: Path, disk: ox.Store, since: float) -> None:
+        self._state = (store_dir, None, 0, since, True)
+        self._copying = True
+        try:
+            threading.Thread(target=self._copy, args=(store_dir, disk), daemon=True,
+                             name="claimgraph-mirror").start()
+        except RuntimeError as exc:  # no thread to be had: this version stays on disk
+            self._copying = False
+            log.warning("no in-memory copy of %s (%s): queries read it on disk", store_dir, exc)
 
     @property
     def quads(self) -> int:
@@ -85,18 +107,20 @@ class MemoryMirror:
         finally:
             with self._lock:
                 self._copying = False
-                if copy is not None and self._state is not None and self._state[0] == store_dir:
-                    self._state = (store_dir, copy, count)
+                state = self._state
+                if copy is not None and state is not None and state[0] == store_dir:
+                    self._state = (store_dir, copy, count, state[3], True)
                     self.loads += 1
 
     def _copied(self, store_dir: Path, disk: ox.Store) -> tuple[ox.Store | None, int]:
         try:
-            if _bytes_under(store_dir) > self.max_quads * _DISK_BYTES_PER_QUAD_CEILING:
+            if _bytes_under(store_dir) > self.max_quads * _DISK_BYTES_PER_QUAD_CEILING + _DISK_BYTES_FIXED:
                 return None, 0
-            count = int(next(iter(disk.query(_COUNT)))[0].value)  # type: ignore[index, arg-type]
+            rows = disk.query(_COUNT.format(cap=self.max_quads + 1))
+            count = int(next(iter(rows))[0].value)  # type: ignore[call-overload, index, union-attr]
             if count > self.max_quads:
-                log.info("store %s has %d quads, more than CLAIMGRAPH_MEMORY_QUADS=%d: queries read it on disk",
-                         store_dir, count, self.max_quads)
+                log.info("store %s has more than CLAIMGRAPH_MEMORY_QUADS=%d quads: queries read it on disk",
+                         store_dir, self.max_quads)
                 return None, 0
             copy = ox.Store()
             copy.bulk_load(disk.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
