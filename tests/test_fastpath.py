@@ -32,7 +32,7 @@ def point(n: int) -> str:
     return f"SELECT ?p ?o WHERE {{ <{BASE}article/syn-00001/sentence/s{n}> ?p ?o }}"
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 400"  # tens of kB: large enough for GZip
+BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 400"  # tens of kB: large enough for GZip
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 

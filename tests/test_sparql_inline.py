@@ -295,6 +295,31 @@ def test_inline_answers_are_the_workers(warm, built_store, accept: str) -> None:
         assert counter(b, "claimgraph_inline_queries_total") == 0
 
 
+def test_workers_scan_their_own_in_memory_copy_and_answer_alike(warm, built_store) -> None:
+    """Queries not proven cheap (full scans, aggregates) run in the workers, which read an
+    in-memory copy of a small store once they have served it for a second (store/mirror.py)."""
+    inline, _worker = warm
+    scans = ["SELECT (COUNT(*) AS ?n) (MIN(STR(?o)) AS ?first) WHERE { ?s a ?o }",
+             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }",
+             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"]
+    on_disk = [built_store.raw.query(q, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+               for q in scans]
+    with inline.client() as c:
+        deadline = time.monotonic() + 30
+        n = 0
+        while counter(c, "claimgraph_worker_copy_answers_total") == 0:
+            assert time.monotonic() < deadline, "no worker answered from an in-memory copy"
+            n += 1  # a new text each time: answers from the cache are not worker answers
+            r = ask(c, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(?p != <urn:x:scan-{n}>) }}")
+            assert r.status_code == 200
+            time.sleep(0.1)
+        before = counter(c, "claimgraph_worker_copy_answers_total")
+        for text, expected in zip(scans, on_disk):
+            r = ask(c, text)
+            assert r.status_code == 200 and r.content == expected, text
+        assert counter(c, "claimgraph_worker_copy_answers_total") >= before + 1
+
+
 def test_queries_not_proven_cheap_still_reach_the_workers(warm) -> None:
     inline, _worker = warm
     with inline.client() as c:

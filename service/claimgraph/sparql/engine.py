@@ -120,6 +120,9 @@ class SparqlEngine:
 
     async def start(self) -> None:
         self.pool.warm_store = self._store_dir
+        # The regular workers scan whole stores (COUNT, GROUP BY): an in-memory copy makes that ~20%
+        # cheaper. Not the fast lane's or the network workers' (point lookups, SERVICE calls).
+        self.pool.memory_quads = self.settings.memory_quads
         await self.pool.start()
         if self.settings.fast_lane_ms > 0:
             self.fast_pool = self._sibling(1, 0, isolate=True)
@@ -259,7 +262,9 @@ class SparqlEngine:
                 self.metrics.inc("claimgraph_queries_failed_total", reason=code)
                 raise QueryFailure(status, code, message, parameter="query" if status in (400, 403) else None,
                                    retry_after=1 if status >= 500 else None)
-            _tag, kind, fmt, body = reply
+            _tag, kind, fmt, body, copy_quads = reply
+            if copy_quads:
+                self.metrics.inc("claimgraph_worker_copy_answers_total")
             answer = self._ok(kind, fmt, body)
             self.cache.put(key, answer, len(body))
             rows_note = f"{len(body)}B"

@@ -42,11 +42,11 @@ class PoolError(Exception):
 
 
 class _Worker:
-    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None):
+    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None, memory_quads: int = 0):
         parent, child = _ctx.Pipe(duplex=True)
         self.conn: Connection = parent
         self.memory_mb = memory_mb
-        options = {"isolate": isolate, "store_dir": store_dir}
+        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads}
         self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb, options), daemon=True)
         self.proc.start()
         child.close()
@@ -94,6 +94,8 @@ class WorkerPool:
         self.isolate = isolate
         # Set by the engine before start(): where workers open the store to prove the cap fits.
         self.warm_store: Callable[[], str] | None = None
+        # Workers of this pool read an in-memory copy of stores up to this many quads (store/mirror.py).
+        self.memory_quads = 0
         self._idle: asyncio.Queue[_Worker] | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -125,7 +127,7 @@ class WorkerPool:
                         "and the network", self.stats["network"])
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None)
+        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None, self.memory_quads)
         w.wait_ready()
         with self._lock:
             self._all.add(w)

@@ -1,8 +1,8 @@
 """The query worker: a child process that evaluates one query at a time.
 
-It imports nothing but pyoxigraph, opens the store read-only (a directory no
-one writes while it is open), caps its own address space, and answers over
-a pipe. The parent kills it when a deadline passes; nothing here needs to
+It imports nothing but pyoxigraph (and store/mirror.py, for an in-memory
+copy of small stores), opens the store read-only (a directory no one writes
+while it is open), caps its own address space, and answers over a pipe. The parent kills it when a deadline passes; nothing here needs to
 cooperate for that.
 
 Before anything else it leaves the host's network (a fresh network
@@ -22,6 +22,7 @@ import signal
 import socket
 import sys
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 _CLONE_NEWNET = 0x40000000
@@ -161,7 +162,16 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
 
     import pyoxigraph as ox
 
+    from ..store.mirror import MemoryMirror
+
     _limit_memory(memory_mb)
+    # Whole-store scans read an in-memory copy of small stores (~20% less CPU for a COUNT over 93k
+    # quads), made in a thread while queries read the disk. The thread's malloc arena reserves 64 MB
+    # and the copy ~700 bytes a quad while it is made, all under the address-space cap: only with a
+    # cap of 1 GB or more, and for at most 64 quads per MB of it (~4.5% of the cap), so that the
+    # copy is never what a query runs out of (a 320 MB cap lost a query to it in the tests).
+    copy_quads = min(int(options.get("memory_quads", 0)), memory_mb * 64) if memory_mb >= 1024 else 0
+    mirror = MemoryMirror(copy_quads)
     store = None
     store_dir = None
     warm = options.get("store_dir")
@@ -200,6 +210,8 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                     conn.send(("error", 503, "store_unavailable", f"the store could not be opened: {exc}"))
                     continue
                 store_dir = wanted_dir
+            copy = mirror.get(Path(store_dir), store)
+            source = copy if copy is not None else store
             kwargs: dict[str, Any] = {}
             if job.get("default_graph"):
                 kwargs["default_graph"] = [ox.NamedNode(g) for g in job["default_graph"]]
@@ -207,7 +219,7 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                 kwargs["use_default_graph_as_union"] = True
             if job.get("named_graphs"):
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
-            result = store.query(job["query"], **kwargs)
+            result = source.query(job["query"], **kwargs)
             # Serialize completely before answering: a reply is a whole body or an error, never half.
             out = _BoundedWriter(job["max_bytes"])
             if isinstance(result, ox.QueryBoolean):
@@ -220,7 +232,8 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                 kind, fmt = "graph", job["graph_format"]
                 result.serialize(out, graph_formats[fmt])
             result = None
-            conn.send(("ok", kind, fmt, out.value()))
+            # Last: the quads of the in-memory copy that answered (0: the disk store did).
+            conn.send(("ok", kind, fmt, out.value(), mirror.quads if copy is not None else 0))
         except _TooBig:
             result = out = None  # type: ignore[assignment]
             conn.send(("error", 413, "result_too_large",
