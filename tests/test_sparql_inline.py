@@ -188,7 +188,10 @@ def test_long_literals_shrink_what_may_run_inline() -> None:
 def servers(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     stores = [writable_copy(built_settings.store, tmp_path_factory.mktemp(f"inline-store-{k}")) for k in "ab"]
     inline = start_server(stores[0], tmp_path_factory.mktemp("inline"), env=ENV)
-    worker = start_server(stores[1], tmp_path_factory.mktemp("inline-off"), env={**ENV, "CLAIMGRAPH_INLINE": "0"})
+    # The reference reads its disk store only, in its workers too: inline answers from the in-memory
+    # copy are compared with the disk's.
+    worker = start_server(stores[1], tmp_path_factory.mktemp("inline-off"),
+                          env={**ENV, "CLAIMGRAPH_INLINE": "0", "CLAIMGRAPH_MEMORY_QUADS": "0"})
     yield inline, worker
     inline.stop()
     worker.stop()
@@ -299,9 +302,10 @@ def test_workers_scan_their_own_in_memory_copy_and_answer_alike(warm, built_stor
     """Queries not proven cheap (full scans, aggregates) run in the workers, which read an
     in-memory copy of a small store once they have served it for a second (store/mirror.py)."""
     inline, _worker = warm
+    # Over rdf:type only: the write test adds no type, whichever runs first.
     scans = ["SELECT (COUNT(*) AS ?n) (MIN(STR(?o)) AS ?first) WHERE { ?s a ?o }",
-             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isLiteral(?o)) }",
-             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"]
+             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t FILTER(isIRI(?t)) }",
+             "SELECT (COUNT(DISTINCT ?t) AS ?n) (MAX(STR(?t)) AS ?last) WHERE { ?s a ?t }"]
     on_disk = [built_store.raw.query(q, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
                for q in scans]
     with inline.client() as c:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from claimgraph.store import mirror as mirror_module
 from claimgraph.store.mirror import MemoryMirror
 
 EX = "http://example.org/"
@@ -163,3 +164,38 @@ def _one(path: Path) -> ox.Store:
     rw.flush()
     del rw
     return ox.Store.read_only(str(path))
+
+
+def test_asking_without_start_never_starts_a_copy(tmp_path: Path) -> None:
+    disk = make_store(tmp_path / "v", 20)
+    mirror = MemoryMirror(max_quads=1000, settle_s=0)
+    for _ in range(3):
+        assert mirror.get(tmp_path / "v", disk, start=False) is None
+    assert not mirror.copying and mirror.loads == 0
+    assert len(ready(mirror, tmp_path / "v", disk)) == 20  # the workers' second ask, after replying
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_versions_replaced_faster_than_a_copy_takes_wait_longer(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a copy that took d seconds, a new version waits max(settle_s, 4 d) before its copy."""
+    clock = _Clock()
+    monkeypatch.setattr(mirror_module, "time", clock)
+    old, new = make_store(tmp_path / "old", 30), make_store(tmp_path / "new", 40)
+    mirror = MemoryMirror(max_quads=1000, settle_s=1.0)
+    assert mirror.get(tmp_path / "old", old) is None
+    clock.now += 1.0
+    ready(mirror, tmp_path / "old", old)
+    mirror._last_copy_s = 2.0  # as if that copy had taken 2 s
+    assert mirror.get(tmp_path / "new", new) is None
+    clock.now += 1.5
+    assert mirror.get(tmp_path / "new", new) is None and not mirror.copying  # past settle_s, not 4 x 2 s
+    clock.now += 6.5
+    assert len(ready(mirror, tmp_path / "new", new)) == 40

@@ -131,6 +131,21 @@ def _limit_memory(megabytes: int) -> None:
             pass
 
 
+def _copy_budget(wanted: int, memory_mb: int) -> int:
+    """How many quads this worker may copy into memory (store/mirror.py): 0 under a cap below 1 GB.
+
+    Under RLIMIT_AS the copy costs address space, not only RSS. Measured as VmSize
+    while a copy is made on glibc with two arenas: +192 MB for 5.7k quads, +211 MB
+    for 93k (the copying thread's arena and stack, the dump, the loader's buffers):
+    ~200 MB plus ~2.5 KB a quad, budgeted within a quarter of the room left after
+    start-up, so the copy is never what a query runs out of (a 320 MB cap lost a
+    query to it in the tests: a Rust allocation failure aborts the process)."""
+    if wanted <= 0 or memory_mb < 1024:
+        return 0
+    room = memory_mb - max(0, _vm_mb())
+    return max(0, min(wanted, int((room / 4 - 200) * 400)))
+
+
 def _vm_mb() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -165,13 +180,6 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
     from ..store.mirror import MemoryMirror
 
     _limit_memory(memory_mb)
-    # Whole-store scans read an in-memory copy of small stores (~20% less CPU for a COUNT over 93k
-    # quads), made in a thread while queries read the disk. The thread's malloc arena reserves 64 MB
-    # and the copy ~700 bytes a quad while it is made, all under the address-space cap: only with a
-    # cap of 1 GB or more, and for at most 64 quads per MB of it (~4.5% of the cap), so that the
-    # copy is never what a query runs out of (a 320 MB cap lost a query to it in the tests).
-    copy_quads = min(int(options.get("memory_quads", 0)), memory_mb * 64) if memory_mb >= 1024 else 0
-    mirror = MemoryMirror(copy_quads)
     store = None
     store_dir = None
     warm = options.get("store_dir")
@@ -184,6 +192,10 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
         except (OSError, MemoryError) as exc:
             conn.send(("failed", f"{type(exc).__name__}: {exc}"))
             return
+    # Whole-store scans read an in-memory copy of small stores (~20% less CPU for a COUNT over 93k
+    # quads), made in a thread while the worker waits for jobs, sized so that the copy is never
+    # what a query runs out of (_copy_budget).
+    mirror = MemoryMirror(_copy_budget(int(options.get("memory_quads", 0)), memory_mb))
     solution_formats = {
         "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
@@ -210,7 +222,7 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                     conn.send(("error", 503, "store_unavailable", f"the store could not be opened: {exc}"))
                     continue
                 store_dir = wanted_dir
-            copy = mirror.get(Path(store_dir), store)
+            copy = mirror.get(Path(store_dir), store, start=False)
             source = copy if copy is not None else store
             kwargs: dict[str, Any] = {}
             if job.get("default_graph"):
@@ -249,6 +261,14 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
             conn.send(("error", 400, "bad_request", str(exc)))
         except Exception as exc:  # noqa: BLE001 - whatever the engine raises, the parent gets an answer
             conn.send(("error", 400, "query_error", f"{type(exc).__name__}: {exc}"))
+        copy = source = None
+        if store is not None and store_dir is not None:
+            try:
+                # Now that the reply is out: the copy's thread does not compete with a query's
+                # deadline, and a worker killed for a runaway loses no copy in the making.
+                mirror.get(Path(store_dir), store)
+            except Exception:  # noqa: BLE001 - no copy (MemoryMirror logs why): the disk answers
+                pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,13 +54,16 @@ class MemoryMirror:
         # (directory, its copy or None, quads in it, when first asked for, copy started).
         self._state: tuple[Path, ox.Store | None, int, float, bool] | None = None
         self._copying = False  # one copy at a time
+        self._last_copy_s = 0.0  # how long the last copy took
         self.loads = 0  # copies made
 
-    def get(self, store_dir: Path, disk: ox.Store) -> ox.Store | None:
+    def get(self, store_dir: Path, disk: ox.Store, start: bool = True) -> ox.Store | None:
         """The in-memory copy of `store_dir` if it is ready, else None.
 
         `disk` is an open read-only handle on `store_dir`. A directory asked for
-        during `settle_s` starts being copied in the background on the next ask."""
+        for `settle_s` (longer when copies take long: versions replaced faster
+        than they can be copied are not copied) starts being copied in the
+        background on the next ask, unless `start` is False."""
         state = self._state
         if state is not None and (state[0] is store_dir or state[0] == store_dir) and (state[1] is not None or state[4]):
             return state[1]  # the copy, or None for good (declined, failed, or being made)
@@ -71,7 +74,8 @@ class MemoryMirror:
             if self._state is None or self._state[0] != store_dir:
                 self._state = (store_dir, None, 0, now, False)
             _dir, copy, _count, since, started = self._state
-            if copy is None and not started and not self._copying and now - since >= self.settle_s:
+            settle = max(self.settle_s, 4 * self._last_copy_s)
+            if start and copy is None and not started and not self._copying and now - since >= settle:
                 self._start(store_dir, disk, since)
             return self._state[1]
 
@@ -81,7 +85,7 @@ class MemoryMirror:
         try:
             threading.Thread(target=self._copy, args=(store_dir, disk), daemon=True,
                              name="claimgraph-mirror").start()
-        except RuntimeError as exc:  # no thread to be had: this version stays on disk
+        except Exception as exc:  # noqa: BLE001 - no thread to be had (or no memory for one): stay on disk
             self._copying = False
             log.warning("no in-memory copy of %s (%s): queries read it on disk", store_dir, exc)
 
@@ -102,11 +106,13 @@ class MemoryMirror:
 
     def _copy(self, store_dir: Path, disk: ox.Store) -> None:
         copy, count = None, 0
+        began = time.monotonic()
         try:
             copy, count = self._copied(store_dir, disk)
         finally:
             with self._lock:
                 self._copying = False
+                self._last_copy_s = time.monotonic() - began
                 state = self._state
                 if copy is not None and state is not None and state[0] == store_dir:
                     self._state = (store_dir, copy, count, state[3], True)
