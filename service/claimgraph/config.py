@@ -90,7 +90,8 @@ class Settings:
     inline: bool = field(default_factory=lambda: _env("INLINE", "1").lower() not in ("0", "false", "no", "off"))
     # Stores of at most this many quads are copied into memory in each serving process, and the
     # queries answered there (proven cheap, above) read the copy: half the time of the disk store.
-    # ~470 bytes a quad held per serving process; 0: always read the disk store (store/mirror.py).
+    # Regular query workers copy them too, within a share of their cap (sparql/worker.py), for their
+    # scans. ~470 bytes a quad held per copy; 0: always read the disk store (store/mirror.py).
     memory_quads: int = field(default_factory=lambda: _env_int("MEMORY_QUADS", 250_000))
     # How the server talks to its query workers: "loop" (pipes read by the event loop,
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).

@@ -286,7 +286,7 @@ async def _read(request: Request, target: Target) -> Response:
         # The engine's advice (add a LIMIT) does not fit a whole-graph GET.
         raise ApiError(413, "result_too_large", f"{target.label} serializes to more than "
                        f"{ctx.settings.max_result_bytes} bytes (CLAIMGRAPH_MAX_RESULT_BYTES); page through it with "
-                       "/sparql and LIMIT/OFFSET", parameter="graph") from None
+                       "/sparql with ORDER BY and LIMIT/OFFSET", parameter="graph") from None
     headers = {"Vary": "Accept", "X-Cache": "hit" if answer.cached else "miss"}
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
 
