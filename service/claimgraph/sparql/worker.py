@@ -2,8 +2,9 @@
 
 It imports nothing but pyoxigraph (and store/mirror.py, for an in-memory
 copy of small stores), opens the store read-only (a directory no one writes
-while it is open), caps its own address space, and answers over a pipe. The parent kills it when a deadline passes; nothing here needs to
-cooperate for that.
+while it is open), caps its own address space, and answers over a pipe. The
+parent kills it when a deadline passes; nothing here needs to cooperate for
+that.
 
 Before anything else it leaves the host's network (a fresh network
 namespace, where not even loopback is up) unless it is one of the workers
