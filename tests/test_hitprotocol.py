@@ -232,7 +232,10 @@ def test_after_a_write_the_protocol_never_answers_from_before_it(tmp_path_factor
         before = c.response()
         c.send(request(path))
         again = c.response()
+        c.send(request(path))  # its bytes are remembered now: replayed
+        replayed = c.response()
         assert before[1]["x-cache"] == "miss" and again[1]["x-cache"] == "hit" and b'"bindings":[]' in before[2]
+        assert replayed[1]["x-cache"] == "hit" and replayed[2] == before[2]
         update = f'INSERT DATA {{ GRAPH <urn:x:g> {{ <{subject}> <urn:x:says> "after the write" }} }}'
         w = httpx.post(f"{server.url}/sparql", data={"update": update},
                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -253,3 +256,106 @@ def test_after_a_write_the_protocol_never_answers_from_before_it(tmp_path_factor
         assert counter(server, "claimgraph_fast_path_computed_total") == computed + 1
     finally:
         server.stop()
+
+
+def replays(live: LiveServer) -> float:
+    return counter(live, "claimgraph_fast_path_replays_total")
+
+
+def test_the_same_bytes_again_are_answered_without_parsing_and_alike(live: LiveServer) -> None:
+    """A request whose exact bytes were answered by the protocol is replayed from its remembered key."""
+    c = Conn(live)
+    raw = request(path_for(9))
+    c.send(raw)
+    first = c.response()
+    before_hits, before_replays = hits(live), replays(live)
+    again = []
+    for _ in range(3):
+        c.send(raw)
+        again.append(c.response())
+    c.close()
+    assert first[0] == 200 and all(a[0] == 200 and a[2] == first[2] for a in again)
+    assert [a[1]["x-cache"] for a in again] == ["hit"] * 3
+    drop = ("date", "x-cache")
+    assert all({k: v for k, v in a[1].items() if k not in drop} == {k: v for k, v in first[1].items()
+                                                                    if k not in drop} for a in again)
+    # the first repeat may be parsed (if the miss went through ASGI, nothing was remembered)
+    assert replays(live) >= before_replays + 2
+    assert hits(live) == before_hits + 3
+    other = Conn(live)  # remembered bytes are not tied to the connection that sent them
+    other.send(raw)
+    assert other.response()[2] == first[2]
+    other.close()
+    assert replays(live) >= before_replays + 3
+
+
+def test_only_whole_single_requests_are_remembered(live: LiveServer) -> None:
+    """Bytes that arrived with the tail of an earlier request, or with a second request, are never
+    remembered as one request: sent alone, they are parsed (and refused) as what they are."""
+    a, b = request(path_for(10)), request(path_for(11))
+    plain = Conn(live)
+    expected = []
+    for raw in (a, b):
+        plain.send(raw)
+        expected.append(plain.response()[2])
+    plain.close()
+    assert expected[0] != expected[1]
+    c = Conn(live)
+    c.send(a[:20])
+    time.sleep(0.2)  # the server reads the first 20 bytes on their own
+    c.send(a[20:] + b)
+    got_a, got_b = c.response(), c.response()
+    c.send(b + b)  # two at once: answered in order, remembered as neither
+    twice = [c.response(), c.response()]
+    c.close()
+    assert got_a[0] == got_b[0] == 200 and [got_a[2], got_b[2]] == expected
+    assert [t[2] for t in twice] == [expected[1]] * 2
+    before = replays(live)
+    tail = Conn(live)
+    tail.send(a[20:] + b)  # a request line cut in the middle: a 400, not s11's answer
+    status, _h, body = tail.response()
+    tail.close()
+    assert status == 400 and body != expected[1]
+    assert replays(live) == before
+
+
+def test_a_replay_follows_the_accept_header(live: LiveServer) -> None:
+    """Other header bytes are other requests: CSV and JSON answers never cross."""
+    c = Conn(live)
+    as_json = request(path_for(12))
+    as_csv = as_json.replace(b"application/sparql-results+json", b"text/csv")
+    for raw in (as_json, as_csv, as_json, as_csv, as_json, as_csv):
+        c.send(raw)
+        status, headers, body = c.response()
+        assert status == 200
+        if raw is as_csv:
+            assert headers["content-type"].startswith("text/csv") and body.startswith(b"p,o")
+        else:
+            assert headers["content-type"].startswith("application/sparql-results+json") and b'"head"' in body
+    c.close()
+
+
+def test_remembered_requests_are_bounded_in_entries_and_bytes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from claimgraph.api import fastpath
+    from claimgraph.api.app import create_app
+    from claimgraph.config import Settings
+
+    tmp = tmp_path_factory.mktemp("hitprotocol-bounds")
+    fast = fastpath.FastPath(create_app(Settings().with_overrides(store=make_store(tmp, articles=1))))
+    headers = [(b"host", b"x")]
+    fast.parsed_entries = 3
+    for n in range(5):
+        fast.remember(b"GET /sparql?query=%d" % n, b"query=%d" % n, headers)
+    assert list(fast._parsed) == [b"GET /sparql?query=%d" % n for n in (2, 3, 4)]  # oldest out first
+    fast.remember(b"GET /sparql?query=2", b"query=2", headers)  # again: moved to the end, not counted twice
+    assert list(fast._parsed)[-1] == b"GET /sparql?query=2" and len(fast._parsed) == 3
+    assert fast._parsed_bytes == 2 * sum(len(r) for r in fast._parsed)
+    fast.remember(b"x" * (fastpath._MAX_REMEMBERED + 1), b"query=big", headers)  # too long to keep
+    assert len(fast._parsed) == 3
+    fast.parsed_entries = 10_000
+    big = fastpath._MAX_REMEMBERED
+    for n in range(2 * fastpath._REMEMBERED_BYTES // (2 * big)):
+        fast.remember(b"%06d" % n + b"x" * (big - 6), b"query=%d" % n, headers)
+    assert fast._parsed_bytes <= fastpath._REMEMBERED_BYTES
+    assert fast._parsed_bytes == 2 * sum(len(r) for r in fast._parsed)
+    assert fast.replay(b"GET /sparql?query=unknown") is None
