@@ -232,8 +232,10 @@ def test_after_a_write_the_protocol_never_answers_from_before_it(tmp_path_factor
         before = c.response()
         c.send(request(path))
         again = c.response()
+        replayed_before = counter(server, "claimgraph_fast_path_replays_total")
         c.send(request(path))  # its bytes are remembered now: replayed
         replayed = c.response()
+        assert counter(server, "claimgraph_fast_path_replays_total") == replayed_before + 1
         assert before[1]["x-cache"] == "miss" and again[1]["x-cache"] == "hit" and b'"bindings":[]' in before[2]
         assert replayed[1]["x-cache"] == "hit" and replayed[2] == before[2]
         update = f'INSERT DATA {{ GRAPH <urn:x:g> {{ <{subject}> <urn:x:says> "after the write" }} }}'
@@ -324,6 +326,7 @@ def test_a_replay_follows_the_accept_header(live: LiveServer) -> None:
     c = Conn(live)
     as_json = request(path_for(12))
     as_csv = as_json.replace(b"application/sparql-results+json", b"text/csv")
+    before = replays(live)
     for raw in (as_json, as_csv, as_json, as_csv, as_json, as_csv):
         c.send(raw)
         status, headers, body = c.response()
@@ -333,9 +336,12 @@ def test_a_replay_follows_the_accept_header(live: LiveServer) -> None:
         else:
             assert headers["content-type"].startswith("application/sparql-results+json") and b'"head"' in body
     c.close()
+    assert replays(live) >= before + 2  # the last two of each, at least, were replayed
 
 
 def test_remembered_requests_are_bounded_in_entries_and_bytes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import tracemalloc
+
     from claimgraph.api import fastpath
     from claimgraph.api.app import create_app
     from claimgraph.config import Settings
@@ -343,19 +349,73 @@ def test_remembered_requests_are_bounded_in_entries_and_bytes(tmp_path_factory: 
     tmp = tmp_path_factory.mktemp("hitprotocol-bounds")
     fast = fastpath.FastPath(create_app(Settings().with_overrides(store=make_store(tmp, articles=1))))
     headers = [(b"host", b"x")]
+
+    def held() -> int:
+        return sum(entry[2] for entry in fast._parsed.values())
+
     fast.parsed_entries = 3
     for n in range(5):
         fast.remember(b"GET /sparql?query=%d" % n, b"query=%d" % n, headers)
     assert list(fast._parsed) == [b"GET /sparql?query=%d" % n for n in (2, 3, 4)]  # oldest out first
     fast.remember(b"GET /sparql?query=2", b"query=2", headers)  # again: moved to the end, not counted twice
     assert list(fast._parsed)[-1] == b"GET /sparql?query=2" and len(fast._parsed) == 3
-    assert fast._parsed_bytes == 2 * sum(len(r) for r in fast._parsed)
+    assert fast._parsed_bytes == held()
     fast.remember(b"x" * (fastpath._MAX_REMEMBERED + 1), b"query=big", headers)  # too long to keep
-    assert len(fast._parsed) == 3
-    fast.parsed_entries = 10_000
+    many = [(b"h%d" % i, b"v") for i in range(fastpath._MAX_REMEMBERED_HEADERS + 1)]
+    fast.remember(b"GET /sparql?query=many", b"query=many", many)  # too many headers to keep
+    assert len(fast._parsed) == 3 and fast.replay(b"GET /sparql?query=many") is None
+
+    # What is counted covers what is held, even for requests of many short headers.
+    fast.parsed_entries = 100_000
+    short = [(b"h%d" % i, b"v") for i in range(fastpath._MAX_REMEMBERED_HEADERS)]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(2000):
+        raw = b"GET /sparql?query=%d HTTP/1.1\r\n" % n + b"".join(k + b":" + v + b"\r\n" for k, v in short)
+        # new objects for each request's headers, as the HTTP parser hands them over
+        fast.remember(raw, b"query=%d" % n, [(b"h%d" % i, b"v%d" % n) for i in range(len(short))])
+    measured = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert fast._parsed_bytes == held() <= fastpath._REMEMBERED_BYTES
+    assert fast._parsed_bytes >= 0.8 * measured, (fast._parsed_bytes, measured)
     big = fastpath._MAX_REMEMBERED
     for n in range(2 * fastpath._REMEMBERED_BYTES // (2 * big)):
         fast.remember(b"%06d" % n + b"x" * (big - 6), b"query=%d" % n, headers)
-    assert fast._parsed_bytes <= fastpath._REMEMBERED_BYTES
-    assert fast._parsed_bytes == 2 * sum(len(r) for r in fast._parsed)
+    assert fast._parsed_bytes == held() <= fastpath._REMEMBERED_BYTES
     assert fast.replay(b"GET /sparql?query=unknown") is None
+
+
+def test_a_replay_waits_for_an_answer_still_in_flight_and_never_outlives_its_cache_entry(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Remembered bytes behind a request a worker is still answering are answered after it; once the
+    cache has dropped their answer, they are parsed and computed again, not replayed."""
+    tmp = tmp_path_factory.mktemp("hitprotocol-evicted")
+    server = start_server(make_store(tmp), tmp, env={"CLAIMGRAPH_CACHE_ENTRIES": "2"})
+    try:
+        wait_for_inline(server)
+        c = Conn(server)
+        raw = request(path_for(2))
+        for _ in range(2):
+            c.send(raw)
+            status, _h, body = c.response()
+        assert status == 200 and b'"bindings":[{' in body
+        slow = "/sparql?query=" + quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }", safe="")
+        before = counter(server, "claimgraph_fast_path_replays_total")
+        c.send(request(slow))
+        time.sleep(0.05)  # a read of its own, while the worker counts
+        c.send(raw)
+        first, second = c.response(), c.response()
+        assert first[0] == 200 and b'"n"' in first[2]
+        assert second[0] == 200 and second[2] == body
+        for n in (3, 4):  # two new answers push path_for(2)'s out of the 2-entry caches
+            c.send(request(path_for(n)))
+            assert c.response()[0] == 200
+        replayed = counter(server, "claimgraph_fast_path_replays_total")
+        c.send(raw)
+        again = c.response()
+        c.close()
+        assert again[0] == 200 and again[2] == body and again[1]["x-cache"] == "miss"
+        assert counter(server, "claimgraph_fast_path_replays_total") == replayed
+        assert replayed >= before
+    finally:
+        server.stop()

@@ -66,6 +66,10 @@ _COMPUTED = (("claimgraph_fast_path_computed_total", ()),)  # a miss answered wi
 _REPLAYED = (*_HIT_COUNTERS, ("claimgraph_fast_path_replays_total", ()))  # a hit found by its raw bytes
 _MAX_REMEMBERED = 16 * 1024  # bytes of a request remembered for replay; longer ones are parsed each time
 _REMEMBERED_BYTES = 8 * 1024 * 1024  # all remembered requests, per serving process
+_MAX_REMEMBERED_HEADERS = 64  # more headers than this: parsed each time
+# What CPython holds for one keyed header beyond its bytes (two bytes objects and a tuple), measured
+# with tracemalloc; without it, a request of many short headers would hold ~12x what is counted.
+_HEADER_OVERHEAD = 160
 
 
 class _Recorder:
@@ -114,11 +118,12 @@ class FastPath:
         # Bodies buffered for keying: a form-encoded query at most triples in size.
         self.max_body = min(settings.max_body_bytes, 3 * settings.max_query_bytes + 4096)
         self._tag: tuple[Any, int] | None = None
-        # Raw request bytes -> (cache key, query string), for api/hitprotocol.py's replays; a FIFO
-        # bounded in entries and in bytes (each entry holds the request about twice).
-        self._parsed: dict[bytes, tuple[tuple[Any, ...], bytes]] = {}
+        # Raw request bytes -> (cache key, query string, bytes held), for api/hitprotocol.py's
+        # replays; a FIFO bounded in entries and in bytes (each entry holds the request about twice).
+        self._parsed: dict[bytes, tuple[tuple[Any, ...], bytes, int]] = {}
         self._parsed_bytes = 0
         self.parsed_entries = min(settings.cache_entries, 4096)
+        self.longest_remembered = _MAX_REMEMBERED
         self.endpoint = _direct_endpoint(app, path)
         unknown = [m.cls.__name__ for m in getattr(app, "user_middleware", ())
                    if not (isinstance(m.cls, type) and issubclass(m.cls, _KNOWN_MIDDLEWARE))]
@@ -177,11 +182,16 @@ class FastPath:
             self._keep(key, tag, recorder.status, *recorder.entry())
 
     def _keep(self, key: tuple[Any, ...], tag: tuple[Any, int], status: int, headers: list[tuple[bytes, bytes]],
-              payload: bytes) -> None:
+              payload: bytes) -> bool:
+        """Cache a response; False if the cache would not take it (too large, or caching off)."""
         headers = [(k, _HIT if k == b"x-cache" else v) for k, v in headers]
         # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
         wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
-        self.cache.put(key, (tag, status, headers, payload, wire), len(payload) + len(wire) + 256)
+        size = len(payload) + len(wire) + 256 + _key_size(key)
+        if self.cache.entries <= 0 or size > self.cache.max_item:
+            return False
+        self.cache.put(key, (tag, status, headers, payload, wire), size)
+        return True
 
     def _current(self, key: tuple[Any, ...], tag: tuple[Any, int], count_miss: bool = True) -> tuple[Any, ...] | None:
         """The cached entry for `key` if it was made under `tag`."""
@@ -246,10 +256,12 @@ class FastPath:
         if answer.status == 200 and len(answer.body) <= self.cache.max_item:
             self._keep(key, tag, answer.status, out, answer.body)
 
-    def respond(self, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes] | None:
+    def respond(self, query_string: bytes,
+                headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes, bool] | None:
         """For api/hitprotocol.py: the response to `GET /sparql?<query_string>` if it is at hand, as
-        (status, header lines, body): a cached one (counted as a fast-path hit), or the engine's if
-        it has it without waiting (engine.query_now), which is kept for the next identical request.
+        (status, header lines, body, whether it is in the cache): a cached one (counted as a
+        fast-path hit), or the engine's if it has it without waiting (engine.query_now), which is
+        kept for the next identical request when it is a small enough success.
 
         Only requests _lean would take, with the response _lean would send. None: the request goes
         through ASGI as before (and is counted there)."""
@@ -264,7 +276,7 @@ class FastPath:
         hit = self._current(key, tag, count_miss=False)  # a miss is counted below, or by __call__
         if hit is not None:
             self.count_hit(started, query_string, b"")
-            return hit[1], hit[4], hit[3]
+            return hit[1], hit[4], hit[3], True
         if not _untouched_by_middleware(keyed):
             return None
         text = _lone_query(query_string)
@@ -275,24 +287,29 @@ class FastPath:
             return None
         self.cache.miss()
         out = self._answer_headers(answer)
-        if answer.status == 200 and len(answer.body) <= self.cache.max_item:
-            self._keep(key, tag, answer.status, out, answer.body)
-        return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body
+        kept = answer.status == 200 and len(answer.body) <= self.cache.max_item
+        if kept:
+            kept = self._keep(key, tag, answer.status, out, answer.body)
+        return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body, kept
 
     def remember(self, raw: bytes, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> None:
         """Note that the request `raw` (its whole bytes) parsed as `GET /sparql?<query_string>` with
-        `headers`, so that replay() can find its cache entry without parsing it again."""
-        if len(raw) > _MAX_REMEMBERED or self.parsed_entries <= 0:
+        `headers`, so that replay() can find its cache entry without parsing it again.
+
+        First in, first out: a hot request pushed out by many new ones is remembered again the next
+        time the parser answers it."""
+        if len(raw) > _MAX_REMEMBERED or len(headers) > _MAX_REMEMBERED_HEADERS or self.parsed_entries <= 0:
             return
+        key = _request_key("GET", query_string, b"", headers)
+        size = 2 * len(raw) + _key_size(key)
         parsed = self._parsed
-        size = 2 * len(raw)
-        if parsed.pop(raw, None) is not None:
-            self._parsed_bytes -= size
+        old = parsed.pop(raw, None)
+        if old is not None:
+            self._parsed_bytes -= old[2]
         while parsed and (len(parsed) >= self.parsed_entries or self._parsed_bytes + size > _REMEMBERED_BYTES):
             oldest = next(iter(parsed))
-            del parsed[oldest]
-            self._parsed_bytes -= 2 * len(oldest)
-        parsed[raw] = (_request_key("GET", query_string, b"", headers), query_string)
+            self._parsed_bytes -= parsed.pop(oldest)[2]
+        parsed[raw] = (key, query_string, size)
         self._parsed_bytes += size
 
     def replay(self, raw: bytes) -> tuple[int, bytes, bytes] | None:
@@ -304,7 +321,7 @@ class FastPath:
         if tag is None:
             return None
         started = time.perf_counter()
-        key, query_string = parsed
+        key, query_string, _size = parsed
         hit = self._current(key, tag, count_miss=False)
         if hit is None:
             return None  # evicted or stale: the parser's path decides, and counts the miss
@@ -386,6 +403,12 @@ def _request_key(method: str, query_string: bytes, body: bytes,
                  headers: list[tuple[bytes, bytes]]) -> tuple[Any, ...]:
     """A request's cache key; its last item is the request's keyed headers (all but _UNKEYED)."""
     return (method, query_string, body, tuple(h for h in headers if h[0] not in _UNKEYED))
+
+
+def _key_size(key: tuple[Any, ...]) -> int:
+    """About the bytes a request key holds: its query string, body and keyed headers."""
+    headers = key[3]
+    return len(key[1]) + len(key[2]) + sum(len(k) + len(v) for k, v in headers) + _HEADER_OVERHEAD * (len(headers) + 1)
 
 
 def _accept(headers: tuple[tuple[bytes, bytes], ...]) -> str | None:

@@ -53,6 +53,7 @@ def protocol_for(fast: FastPath) -> Any:
                                                                "on_response_complete")):
         return "httptools"  # pragma: no cover
     prefix = fast.path.encode("ascii") + b"?"
+    longest = fast.longest_remembered
     bodyish = (b"content-length", b"transfer-encoding", b"expect", b"upgrade")
 
     class HitProtocol(HttpToolsProtocol):  # type: ignore[misc, valid-type]
@@ -76,7 +77,7 @@ def protocol_for(fast: FastPath) -> Any:
             if (cycle is not None and not cycle.response_complete) or self.pipeline or self.flow.write_paused \
                     or self.transport.is_closing():
                 return False
-            found = fast.replay(data)
+            found = fast.replay(data) if len(data) <= longest else None  # longer ones are never remembered
             if found is None:
                 return False
             self._unset_keepalive_if_required()
@@ -122,11 +123,12 @@ def protocol_for(fast: FastPath) -> Any:
             found = fast.respond(url[len(prefix):], headers)
             if found is None:
                 return False
-            status, wire, payload = found
+            status, wire, payload, cached = found
             defaults = _default_lines(self.server_state.default_headers)
             self.transport.write(b"".join((STATUS_LINE[status], defaults, wire, b"\r\n", payload)))
             self._answered = True
-            self._remember = (url[len(prefix):], headers)
+            if cached:  # nothing to replay otherwise
+                self._remember = (url[len(prefix):], headers)
             self.on_response_complete()  # what uvicorn does after a response: counts, keep-alive timer
             return True
 
