@@ -324,6 +324,26 @@ def test_workers_scan_their_own_in_memory_copy_and_answer_alike(warm, built_stor
         assert counter(c, "claimgraph_worker_copy_answers_total") >= before + 1
 
 
+def test_idle_workers_copy_the_store_before_their_first_scan(built_store, built_settings,
+                                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A worker that waits for jobs copies the store it was started on once the copy is due, so a
+    burst of scans after a quiet start reads the copy from its first query."""
+    store = writable_copy(built_settings.store, tmp_path_factory.mktemp("idle-copy-store"))
+    server = start_server(store, tmp_path_factory.mktemp("idle-copy"), env={**ENV, "CLAIMGRAPH_INLINE": "0"})
+    try:
+        time.sleep(5)  # no job at all meanwhile: the copy is due after 1 s and takes well under one here
+        with server.client() as c:
+            assert counter(c, "claimgraph_worker_copy_answers_total") == 0
+            r = ask(c, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            assert r.status_code == 200
+            expected = next(iter(built_store.raw.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                                       use_default_graph_as_union=True)))[0].value
+            assert r.json()["results"]["bindings"][0]["n"]["value"] == expected
+            assert counter(c, "claimgraph_worker_copy_answers_total") == 1  # the first scan, from the copy
+    finally:
+        server.stop()
+
+
 def test_queries_not_proven_cheap_still_reach_the_workers(warm) -> None:
     inline, _worker = warm
     with inline.client() as c:

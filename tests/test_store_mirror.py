@@ -199,3 +199,26 @@ def test_versions_replaced_faster_than_a_copy_takes_wait_longer(tmp_path: Path,
     assert mirror.get(tmp_path / "new", new) is None and not mirror.copying  # past settle_s, not 4 x 2 s
     clock.now += 6.5
     assert len(ready(mirror, tmp_path / "new", new)) == 40
+
+
+def test_due_in_says_when_an_idle_caller_can_start_the_copy(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers wait for a job at most this long, then start the copy themselves (worker.py)."""
+    clock = _Clock()
+    monkeypatch.setattr(mirror_module, "time", clock)
+    disk = make_store(tmp_path / "v1", 50)
+    mirror = MemoryMirror(max_quads=1000, settle_s=1.0)
+    assert mirror.due_in(tmp_path / "v1") is None  # never asked for: nothing is due
+    assert mirror.get(tmp_path / "v1", disk, start=False) is None
+    assert mirror.due_in(tmp_path / "v1") == pytest.approx(1.0)
+    clock.now += 0.4
+    assert mirror.due_in(tmp_path / "v1") == pytest.approx(0.6)
+    assert mirror.due_in(tmp_path / "v2") is None  # another version: not this one's schedule
+    clock.now += 0.7
+    assert mirror.due_in(tmp_path / "v1") == 0.0
+    mirror.get(tmp_path / "v1", disk)  # due: this starts it
+    assert mirror.due_in(tmp_path / "v1") is None  # started: asking again will not start another
+    copy = ready(mirror, tmp_path / "v1", disk)
+    assert answer(copy, QUERIES[0]) == answer(disk, QUERIES[0])
+    assert mirror.due_in(tmp_path / "v1") is None
+    assert MemoryMirror(max_quads=0).due_in(tmp_path / "v1") is None  # copies off

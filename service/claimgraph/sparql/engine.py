@@ -121,11 +121,14 @@ class SparqlEngine:
     async def start(self) -> None:
         self.pool.warm_store = self._store_dir
         # The regular workers scan whole stores (COUNT, GROUP BY): an in-memory copy makes that ~20%
-        # cheaper. Not the fast lane's or the network workers' (point lookups, SERVICE calls).
+        # cheaper. So does the fast lane's worker, which takes every query that arrives while the
+        # regular ones are busy (under a load of scans, a third of them). Not the network workers'
+        # (SERVICE calls, seldom scans of our own store).
         self.pool.memory_quads = self.settings.memory_quads
         await self.pool.start()
         if self.settings.fast_lane_ms > 0:
             self.fast_pool = self._sibling(1, 0, isolate=True)
+            self.fast_pool.memory_quads = self.settings.memory_quads
             await self.fast_pool.start()
             self.pool.stats.update(fast_lane_jobs=0, fast_lane_overruns=0)
 

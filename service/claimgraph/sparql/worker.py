@@ -147,6 +147,18 @@ def _copy_budget(wanted: int, memory_mb: int) -> int:
     return max(0, min(wanted, int((room / 4 - 200) * 400)))
 
 
+def _copy_when_idle(conn: Connection, mirror: Any, store_dir: Path, store: Any) -> None:
+    """Wait for the next job; if none comes before the copy of `store_dir` is due, start it now.
+
+    A worker otherwise starts its copy after a reply, so one that waits idle from spawn until a
+    burst of scans would answer the first second or two of them from the disk (~20% more CPU
+    each); copying while idle costs no query anything."""
+    wait = mirror.due_in(store_dir)
+    while wait is not None and not conn.poll(wait):
+        mirror.get(store_dir, store)
+        wait = mirror.due_in(store_dir)
+
+
 def _vm_mb() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -206,8 +218,12 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
         "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
     }
     conn.send(("ready", os.getpid(), {"network": network, "vm_mb": _vm_mb(), "memory_mb": memory_mb}))
+    if store is not None and store_dir is not None:
+        mirror.get(Path(store_dir), store, start=False)  # served from now: due for a copy once settled
     while True:
         try:
+            if store is not None and store_dir is not None:
+                _copy_when_idle(conn, mirror, Path(store_dir), store)
             job = conn.recv()
         except (EOFError, OSError):
             return
@@ -265,8 +281,8 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
         copy = source = None
         if store is not None and store_dir is not None:
             try:
-                # Now that the reply is out: the copy's thread does not compete with a query's
-                # deadline, and a worker killed for a runaway loses no copy in the making.
+                # Between queries, with the reply out: a query's own start is never what waits
+                # for the copy to begin (it is made in a thread, the GIL released).
                 mirror.get(Path(store_dir), store)
             except Exception:  # noqa: BLE001 - no copy (MemoryMirror logs why): the disk answers
                 pass

@@ -79,6 +79,18 @@ class MemoryMirror:
                 self._start(store_dir, disk, since)
             return self._state[1]
 
+    def due_in(self, store_dir: Path) -> float | None:
+        """Seconds until get() would start copying `store_dir` (0: now), for a caller that can ask
+        again when idle; None when asking will not start one (not asked for yet, copied, being
+        copied, declined, or copies off)."""
+        state = self._state
+        if self.max_quads <= 0 or state is None or state[0] != store_dir or state[1] is not None or state[4]:
+            return None
+        if self._copying:  # another version's copy is still being made: look again later
+            return self.settle_s
+        settle = max(self.settle_s, 4 * self._last_copy_s)
+        return max(0.0, state[3] + settle - time.monotonic())
+
     def _start(self, store_dir: Path, disk: ox.Store, since: float) -> None:
         self._state = (store_dir, None, 0, since, True)
         self._copying = True
