@@ -222,3 +222,42 @@ def test_due_in_says_when_an_idle_caller_can_start_the_copy(tmp_path: Path,
     assert answer(copy, QUERIES[0]) == answer(disk, QUERIES[0])
     assert mirror.due_in(tmp_path / "v1") is None
     assert MemoryMirror(max_quads=0).due_in(tmp_path / "v1") is None  # copies off
+
+
+def test_idle_workers_copy_the_version_they_start_on_and_only_that_one(tmp_path: Path) -> None:
+    """worker._copy_when_idle: a regular worker copies its start version before its first job; the
+    fast lane's (idle_copy off) and later versions wait for replies a second apart, as before."""
+    import asyncio
+
+    from claimgraph.sparql.pool import WorkerPool
+
+    v1, v2 = tmp_path / "v1", tmp_path / "v2"
+    make_store(v1, 40)
+    make_store(v2, 60)
+
+    def job(directory: Path) -> dict:
+        return {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "store_dir": str(directory),
+                "default_graph": None, "named_graphs": None, "solution_format": "json", "graph_format": "turtle",
+                "max_bytes": 1 << 20, "services": False}
+
+    async def copies(idle_copy: bool) -> list[int]:
+        pool = WorkerPool(1, 2048, 1)
+        pool.memory_quads, pool.idle_copy = 1000, idle_copy
+        pool.warm_store = lambda: str(v1)
+        await pool.start()
+        seen = []
+        try:
+            await asyncio.sleep(2.5)  # idle: the copy of v1 is due after 1 s
+            seen.append((await pool.run(job(v1), 10.0))[4])
+            for _ in range(3):  # v2: a reply registers it, one a second later starts its copy
+                seen.append((await pool.run(job(v2), 10.0))[4])
+                await asyncio.sleep(1.3)
+        finally:
+            await pool.close()
+        return seen
+
+    regular = asyncio.run(copies(idle_copy=True))
+    assert regular[0] == 40  # the first job of all, answered from the copy made while idle
+    assert regular[1:3] == [0, 0] and regular[3] == 60  # v2 read from disk until its second reply's copy
+    lane = asyncio.run(copies(idle_copy=False))
+    assert lane[0] == 0 and lane[3] == 60

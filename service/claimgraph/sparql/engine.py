@@ -129,6 +129,10 @@ class SparqlEngine:
         if self.settings.fast_lane_ms > 0:
             self.fast_pool = self._sibling(1, 0, isolate=True)
             self.fast_pool.memory_quads = self.settings.memory_quads
+            # The lane's worker is killed on every overrun (a runaway sent to it while the regular
+            # ones are busy): copying on spawn would throw a copy away each time. It copies once it
+            # has answered within the lane, after its replies.
+            self.fast_pool.idle_copy = False
             await self.fast_pool.start()
             self.pool.stats.update(fast_lane_jobs=0, fast_lane_overruns=0)
 

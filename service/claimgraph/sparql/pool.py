@@ -42,11 +42,12 @@ class PoolError(Exception):
 
 
 class _Worker:
-    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None, memory_quads: int = 0):
+    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None, memory_quads: int = 0,
+                 idle_copy: bool = True):
         parent, child = _ctx.Pipe(duplex=True)
         self.conn: Connection = parent
         self.memory_mb = memory_mb
-        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads}
+        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads, "idle_copy": idle_copy}
         self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb, options), daemon=True)
         self.proc.start()
         child.close()
@@ -96,6 +97,7 @@ class WorkerPool:
         self.warm_store: Callable[[], str] | None = None
         # Workers of this pool read an in-memory copy of stores up to this many quads (store/mirror.py).
         self.memory_quads = 0
+        self.idle_copy = True  # workers copy the store they start on once idle (worker._copy_when_idle)
         self._idle: asyncio.Queue[_Worker] | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -127,7 +129,8 @@ class WorkerPool:
                         "and the network", self.stats["network"])
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None, self.memory_quads)
+        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None, self.memory_quads,
+                    self.idle_copy)
         w.wait_ready()
         with self._lock:
             self._all.add(w)
