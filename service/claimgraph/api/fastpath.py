@@ -188,10 +188,7 @@ class FastPath:
         # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
         wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
         size = len(payload) + len(wire) + 256 + _key_size(key)
-        if self.cache.entries <= 0 or size > self.cache.max_item:
-            return False
-        self.cache.put(key, (tag, status, headers, payload, wire), size)
-        return True
+        return self.cache.put(key, (tag, status, headers, payload, wire), size)
 
     def _current(self, key: tuple[Any, ...], tag: tuple[Any, int], count_miss: bool = True) -> tuple[Any, ...] | None:
         """The cached entry for `key` if it was made under `tag`."""
@@ -253,7 +250,7 @@ class FastPath:
         out = self._answer_headers(answer)
         await send({"type": "http.response.start", "status": answer.status, "headers": out})
         await send({"type": "http.response.body", "body": answer.body})
-        if answer.status == 200 and len(answer.body) <= self.cache.max_item:
+        if answer.status == 200:
             self._keep(key, tag, answer.status, out, answer.body)
 
     def respond(self, query_string: bytes,
@@ -287,9 +284,7 @@ class FastPath:
             return None
         self.cache.miss()
         out = self._answer_headers(answer)
-        kept = answer.status == 200 and len(answer.body) <= self.cache.max_item
-        if kept:
-            kept = self._keep(key, tag, answer.status, out, answer.body)
+        kept = answer.status == 200 and self._keep(key, tag, answer.status, out, answer.body)
         return answer.status, b"".join(b"%s: %s\r\n" % (k, v) for k, v in out), answer.body, kept
 
     def remember(self, raw: bytes, query_string: bytes, headers: list[tuple[bytes, bytes]]) -> None:

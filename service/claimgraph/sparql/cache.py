@@ -34,9 +34,10 @@ class AnswerCache:
         with self._lock:
             self.misses += 1
 
-    def put(self, key: Hashable, value: Any, size: int) -> None:
+    def put(self, key: Hashable, value: Any, size: int) -> bool:
+        """Keep `value`; False if it is not kept (caching off, or larger than `max_item`)."""
         if self.entries <= 0 or size > self.max_item:
-            return
+            return False
         with self._lock:
             if key in self._data:
                 self._bytes -= self._data.pop(key)[0]
@@ -45,6 +46,7 @@ class AnswerCache:
             while len(self._data) > self.entries or self._bytes > self.max_bytes:
                 _k, (s, _v) = self._data.popitem(last=False)
                 self._bytes -= s
+        return True
 
     def clear(self) -> None:
         with self._lock:
