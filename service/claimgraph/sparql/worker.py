@@ -226,13 +226,13 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
     conn.send(("ready", os.getpid(), {"network": network, "vm_mb": _vm_mb(), "memory_mb": memory_mb}))
     # Only the version the worker starts on is copied while idle: a later one (a write's snapshot)
     # waits for a second reply, so a burst of writes does not have every worker copy each version.
-    idle_dir = Path(store_dir) if store is not None and store_dir is not None and options.get("idle_copy") else None
+    idle_dir = store_dir if store is not None and options.get("idle_copy") else None
     if idle_dir is not None:
-        mirror.get(idle_dir, store, start=False)  # served from now: due for a copy once settled
+        mirror.get(Path(idle_dir), store, start=False)  # served from now: due for a copy once settled
     while True:
         try:
-            if idle_dir is not None and store is not None and store_dir is not None and Path(store_dir) == idle_dir:
-                _copy_when_idle(conn, mirror, idle_dir, store)
+            if idle_dir is not None and store is not None and store_dir == idle_dir:
+                _copy_when_idle(conn, mirror, Path(idle_dir), store)
             job = conn.recv()
         except (EOFError, OSError):
             return

@@ -74,8 +74,7 @@ class MemoryMirror:
             if self._state is None or self._state[0] != store_dir:
                 self._state = (store_dir, None, 0, now, False)
             _dir, copy, _count, since, started = self._state
-            settle = max(self.settle_s, 4 * self._last_copy_s)
-            if start and copy is None and not started and not self._copying and now - since >= settle:
+            if start and copy is None and not started and not self._copying and now - since >= self._settle():
                 self._start(store_dir, disk, since)
             return self._state[1]
 
@@ -88,8 +87,12 @@ class MemoryMirror:
             return None
         if self._copying:  # another version's copy is still being made: look again later
             return self.settle_s
-        settle = max(self.settle_s, 4 * self._last_copy_s)
-        return max(0.0, state[3] + settle - time.monotonic())
+        return max(0.0, state[3] + self._settle() - time.monotonic())
+
+    def _settle(self) -> float:
+        """How long a version must be served before it is copied: longer when copies take long,
+        so that versions replaced faster than they can be copied are not copied."""
+        return max(self.settle_s, 4 * self._last_copy_s)
 
     def _start(self, store_dir: Path, disk: ox.Store, since: float) -> None:
         self._state = (store_dir, None, 0, since, True)
