@@ -444,7 +444,7 @@ def test_an_update_is_seen_at_once_by_cached_lookups(built_store, built_settings
             assert c.get("/api/entities", params={"type": "Place"}).headers["x-cache"] == "hit"
             update = (f"PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
                       f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                      f"INSERT DATA {{ GRAPH <{base}graph/entities> {{ <{base}entity/atlantis> a cg:Place ; "
+                      f"INSERT DATA {{ GRAPH <http://example.org/my-entities> {{ <{base}entity/atlantis> a cg:Place ; "
                       f"cg:registerId \"atlantis\" ; cg:entityType \"Place\" ; rdfs:label \"Atlantis\"@en }} }}")
             r = c.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update",
                                                             "Authorization": f"Bearer {token}"})

@@ -18,6 +18,8 @@ from .config import Settings
 from .namespaces import Minter
 from .reading import ReadingError, load_corpus
 from .reading.model import Corpus
+from .store.locator import LOCATOR_TTL_S
+from .store.ownership import Ownership
 from .store.swap import build_beside
 from .triples.dataset import GraphNames, build_dataset, union
 
@@ -40,6 +42,7 @@ class BuildReport:
     reasoner: str = ""
     store_dir: Path | None = None
     corpus: Corpus | None = None
+    carried_quads: int = 0
 
     @property
     def total_seconds(self) -> float:
@@ -135,7 +138,18 @@ def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
     def fill(store: ox.Store) -> None:
         store.bulk_load(payload, ox.RdfFormat.N_QUADS)
 
-    report.store_dir = build_beside(settings.store, fill)
+    owner = Ownership(settings.base_iri)
+
+    def carry(live: ox.Store, new: ox.Store) -> int:
+        report.carried_quads = owner.carry(live, new)
+        return report.carried_quads
+
+    report.store_dir = build_beside(settings.store, fill, carry)
     report.seconds["store"] = time.perf_counter() - t
+    if report.carried_quads:
+        log(f"  carried {report.carried_quads} quad(s) written through the API (graphs the build does not own)")
     log(f"  live store is now {report.store_dir}")
+    # Servers re-read the store link at most LOCATOR_TTL_S after their last look: once this
+    # returns, every running server answers its next request from the new version.
+    time.sleep(LOCATOR_TTL_S + 0.05)
     return report

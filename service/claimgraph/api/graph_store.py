@@ -211,6 +211,7 @@ def _location(request: Request, target: Target) -> str:
 async def _write(request: Request, target: Target, replace: bool) -> Response:
     ctx: AppContext = request.app.state.ctx
     ctx.writes.authorize(request)
+    ctx.writes.guard_graph(target.iri)
     body = await read_body(request, ctx.settings.max_body_bytes)
     base = target.iri or f"{ctx.public_url(request)}/store"
     content_type = request.headers.get("content-type")
@@ -238,6 +239,7 @@ async def _write(request: Request, target: Target, replace: bool) -> Response:
 async def _delete(request: Request, target: Target) -> Response:
     ctx: AppContext = request.app.state.ctx
     ctx.writes.authorize(request)
+    ctx.writes.guard_graph(target.iri)
 
     def apply(store: ox.Store) -> bool:
         if target.iri is None:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..config import Settings
-from ..store.swap import current_version_dir
+from ..store.swap import clean_partials, current_version_dir
 
 
 def serve(settings: Settings) -> int:
@@ -17,6 +17,7 @@ def serve(settings: Settings) -> int:
     if current_version_dir(settings.store) is None:
         print(f"no built store at {settings.store}: run `claimgraph build` first", file=sys.stderr)
         return 2
+    clean_partials(settings.store)  # what a build killed half-way left (never a version)
     refused = prefork.refusal(settings)
     if refused:
         print(refused, file=sys.stderr)

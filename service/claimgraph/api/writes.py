@@ -9,6 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..sparql.gate import GateError, check
+from ..sparql.lexer import LexError
+from ..sparql.targets import written_graphs
+from ..store.ownership import Ownership
 from ..store.writer import StoreWriter
 from .errors import ApiError
 from .protocol import ProtocolRequest
@@ -19,6 +22,7 @@ class Writes:
         self.ctx = ctx
         self.writer: StoreWriter | None = None
         self._lock = asyncio.Lock()
+        self.ownership = Ownership(ctx.settings.base_iri)
 
     def start(self) -> None:
         if self.ctx.updates_enabled:
@@ -40,6 +44,27 @@ class Writes:
         if not hmac.compare_digest(given.strip().encode(), token.encode()):
             raise ApiError(403, "forbidden", "the bearer token is not valid for updates", parameter="Authorization")
 
+    def guard_graph(self, iri: str | None, parameter: str = "graph") -> None:
+        """409 for a write to a graph the build owns: the next build would discard it."""
+        if iri is not None and self.ownership.owns(iri):
+            raise ApiError(409, "graph_owned_by_build",
+                           f"<{iri}> is made by `claimgraph build` from data/ and a rebuild replaces it; "
+                           "write to a graph of your own (those are kept across rebuilds), or change the "
+                           "reading in data/ and rebuild", parameter=parameter)
+
+    def guard_update(self, text: str) -> None:
+        try:
+            targets = written_graphs(text)
+        except LexError:
+            return  # the engine refuses it with its own syntax error before writing anything
+        if targets.anywhere:
+            raise ApiError(409, "graph_owned_by_build",
+                           f"this update may write graphs that `claimgraph build` owns ({targets.anywhere[0]}), "
+                           f"and a rebuild would discard that write; name the graphs it writes, none of "
+                           f"{self.ownership.describe()}", parameter="update")
+        for iri in sorted(targets.graphs):
+            self.guard_graph(iri, parameter="update")
+
     async def run(self, action) -> object:  # noqa: ANN001 - callable on a pyoxigraph Store
         assert self.writer is not None
         async with self._lock:
@@ -54,6 +79,7 @@ class Writes:
             verdict = check(req.update, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
         except GateError as exc:
             raise ApiError(exc.status, exc.code, exc.message, parameter="update") from None
+        self.guard_update(verdict.text)
         if req.using_graph or req.using_named_graph:
             raise ApiError(400, "unsupported_parameter",
                            "using-graph-uri / using-named-graph-uri are not supported; put USING in the update",

@@ -3,7 +3,10 @@
 pyoxigraph loses updates under concurrent writers and reading a directory
 while another process writes it is undefined, so: one lock, one read-write
 handle in this process, and after every write a hard-linked snapshot
-(`Store.backup`) that query workers open read-only.
+(`Store.backup`) that query workers open read-only. Each write also holds the
+store's cross-process write lock (store/writelock.py), which a build takes
+to carry the written graphs into its new version and swap it in: a write
+always lands on the version that is live when it is acknowledged.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pyoxigraph as ox
 
 from .locator import StoreLocator
 from .swap import current_version_dir
+from .writelock import write_lock
 
 T = TypeVar("T")
 KEEP_SNAPSHOTS = 3
@@ -90,18 +94,18 @@ class StoreWriter:
         self._rw.backup(str(target))
         now = time.monotonic()
         self._snapshots.append((now, target))
-        self.locator.pin(target)
+        self.locator.pin(target, self._live)
         while len(self._snapshots) > KEEP_SNAPSHOTS and now - self._snapshots[0][0] > self.grace:
             # Workers that still hold an old snapshot keep their open files (hard links).
             shutil.rmtree(self._snapshots.pop(0)[1], ignore_errors=True)
 
     def start(self) -> None:
-        with self._lock:
+        with self._lock, write_lock(self.store):
             self._ensure_open()
 
     def write(self, action: Callable[[ox.Store], T]) -> T:
         """Run one write under the lock, then publish a snapshot for readers."""
-        with self._lock:
+        with self._lock, write_lock(self.store):
             store = self._ensure_open()
             result = action(store)
             self.writes += 1
