@@ -65,9 +65,19 @@ def _bind_targets(select: str, targets: list[str]) -> str:
     return f"{query[:where + 1]} {alternatives} {query[where + 1:]}"
 
 
+_PARSED: dict[tuple[str, float], tuple[Graph, list[_SparqlConstraint]]] = {}
+
+
+def _shapes(shapes_file: Path) -> tuple[Graph, list[_SparqlConstraint]]:
+    """Parsed once per process: the streaming build checks thousands of articles in turn."""
+    key = (str(shapes_file), shapes_file.stat().st_mtime)
+    if key not in _PARSED:
+        _PARSED[key] = _split(Graph().parse(shapes_file, format="turtle"))
+    return _PARSED[key]
+
+
 def check_shapes(data: Graph, shapes_file: Path, ontology: Graph | None = None) -> ShaclReport:
-    shapes = Graph().parse(shapes_file, format="turtle")
-    core, constraints = _split(shapes)
+    core, constraints = _shapes(shapes_file)
     conforms, report, _text = validate(
         data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
@@ -33,6 +33,14 @@ def linkset_iri(dataset: str, scheme: str, predicate: str) -> URIRef:
 
 def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus,
                linkcounts: dict[tuple[str, str], int]) -> None:
+    sizes = [(URIRef(ctx.identifier), len(ctx)) for ctx in ds.contexts()]
+    describe_dataset(g, names, sizes, len(corpus.entities), len(corpus.articles),
+                     sum(len(a.claims) for a in corpus.articles), linkcounts)
+
+
+def describe_dataset(g: Graph, names: "GraphNames", sizes: Iterable[tuple[URIRef, int]], entities: int,
+                     articles: int, claims: int, linkcounts: dict[tuple[str, str], int]) -> None:
+    """The description from counts alone, so the streaming build never holds the corpus."""
     mint: Minter = names.mint
     d = URIRef(mint.dataset)
     g.add((d, RDF.type, VOID.Dataset))
@@ -45,20 +53,19 @@ def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus,
     g.add((d, VOID.uriSpace, Literal(mint.base)))
     g.add((d, VOID.vocabulary, URIRef("https://w3id.org/claimgraph/ontology#")))
     total = 0
-    for ctx in ds.contexts():
-        n = len(ctx)
+    for graph, n in sizes:
         if n == 0:
             continue
         total += n
-        sub = URIRef(f"{ctx.identifier}#void")
+        sub = URIRef(f"{graph}#void")
         g.add((d, VOID.subset, sub))
         g.add((sub, RDF.type, VOID.Dataset))
-        g.add((sub, CG.namedGraph, ctx.identifier))
+        g.add((sub, CG.namedGraph, graph))
         g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
     g.add((d, VOID.triples, Literal(total, datatype=XSD.integer)))
-    g.add((d, VOID.entities, Literal(len(corpus.entities), datatype=XSD.integer)))
-    g.add((d, CG.articleCount, Literal(len(corpus.articles), datatype=XSD.integer)))
-    g.add((d, CG.claimCount, Literal(sum(len(a.claims) for a in corpus.articles), datatype=XSD.integer)))
+    g.add((d, VOID.entities, Literal(entities, datatype=XSD.integer)))
+    g.add((d, CG.articleCount, Literal(articles, datatype=XSD.integer)))
+    g.add((d, CG.claimCount, Literal(claims, datatype=XSD.integer)))
     for (scheme, predicate), count in sorted(linkcounts.items()):
         if scheme not in TARGETS:
             continue

@@ -1,0 +1,104 @@
+"""Assembling the compiled parts into N-Quads for the store, without holding the corpus.
+
+The small graphs (ontology, register, dataset description, inferences about
+register nodes) are serialized once; every article's graphs are read from its
+cache entry as a stream, so loading costs what `oxigraph load` of the same
+files costs, and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Graph, URIRef
+
+from ..triples.dataset import GraphNames
+from ..triples.void import describe_dataset
+from .cache import ASSERTED, INFERRED, SHARED
+from .compiler import Compiled
+from .part import nquads
+
+
+class ChainedFiles(io.RawIOBase):
+    """Several files read as one binary stream (what bulk_load reads its quads from)."""
+
+    def __init__(self, paths: Iterable[Path]):
+        self._paths = iter(paths)
+        self._file: io.BufferedReader | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
+        while True:
+            if self._file is None:
+                nxt = next(self._paths, None)
+                if nxt is None:
+                    return 0
+                self._file = open(nxt, "rb")  # noqa: SIM115 - closed when exhausted
+            n = self._file.readinto(buffer)
+            if n:
+                return n
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def fixed_graphs(c: Compiled) -> dict[str, Graph]:
+    """The graphs that are not one article's: ontology, register, shared inferences, description."""
+    names = GraphNames(c.reg.mint)
+    out = {str(names.ontology): c.reg.ontology}
+    for name, g in c.reg.graphs.items():
+        out[c.reg.mint.graph(name)] = g
+    shared = Graph()
+    shared += c.register_inferred
+    for _slug, key in c.parts:
+        path = c.cache.entry(key) / SHARED
+        if path.stat().st_size:
+            shared.parse(path, format="nt")  # register nodes only: bounded by the register
+    out[str(names.inferred) + "#shared"] = shared
+    return out
+
+
+def description(c: Compiled, fixed: dict[str, Graph]) -> Graph:
+    names = GraphNames(c.reg.mint)
+    sizes = [(URIRef(iri), len(g)) for iri, g in fixed.items() if not iri.endswith("#shared")]
+    sizes += [(URIRef(c.reg.mint.article_graph(slug)), c.metas[slug].triples) for slug, _k in c.parts]
+    g = Graph()
+    describe_dataset(g, names, sizes, len(c.reg.entities), len(c.parts),
+                     sum(m.claims for m in c.metas.values()), c.reg.linkcounts)
+    return g
+
+
+def triples_per_graph(c: Compiled, fixed: dict[str, Graph], meta: Graph) -> dict[str, int]:
+    names = GraphNames(c.reg.mint)
+    counts = {iri: len(g) for iri, g in fixed.items() if not iri.endswith("#shared")}
+    for slug, _k in c.parts:
+        counts[c.reg.mint.article_graph(slug)] = c.metas[slug].triples
+    inferred = len(fixed[str(names.inferred) + "#shared"]) + sum(m.inferred for m in c.metas.values())
+    if inferred:
+        counts[str(names.inferred)] = inferred
+    counts[str(names.meta)] = len(meta)
+    return counts
+
+
+def write_fixed(c: Compiled, fixed: dict[str, Graph], meta: Graph, path: Path) -> None:
+    """The small graphs as one N-Quads file (only the ontology has blank nodes: no clashes)."""
+    names = GraphNames(c.reg.mint)
+    with open(path, "wb") as out:
+        for iri, g in fixed.items():
+            out.write(nquads(g, iri.removesuffix("#shared")))
+        out.write(nquads(meta, str(names.meta)))
+
+
+def part_files(c: Compiled) -> list[Path]:
+    files = []
+    for _slug, key in c.parts:
+        files += [c.cache.entry(key) / ASSERTED, c.cache.entry(key) / INFERRED]
+    return files
