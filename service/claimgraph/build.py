@@ -65,15 +65,17 @@ def _reasoner_line(c: Compiled, inferred: int) -> str:
     rules = sum(m.reasoner == "rules" for m in c.metas.values())
     parts = len(c.parts) + 1
     cached = len(c.parts) - c.compiled + (c.reasoner == "cached")
-    return (f"HermiT: consistent, {inferred} inferred triples ({parts} parts, {cached} from cache; "
-            f"register by HermiT, {rules} article(s) by rules, {len(c.parts) - rules} by HermiT)")
+    return (f"HermiT: consistent, {inferred} inferred triples ({parts} parts, {cached} from cache); "
+            f"register by HermiT, {rules} article(s) by rules, {len(c.parts) - rules} by HermiT")
 
 
 def compile_dataset(settings: Settings, log: Log = lambda _m: None, report: BuildReport | None = None) -> Compiled:
     """Everything up to (not including) the store: raises BuildFailed on any problem."""
     report = report if report is not None else BuildReport()
     t = time.perf_counter()
-    log("reading, writing, validating (SHACL) and reasoning (HermiT), one article at a time …")
+    log("reading, writing, validating (SHACL) and reasoning, one article at a time …")
+    if settings.reasoner == "none":
+        log("OWL reasoning disabled (CLAIMGRAPH_REASONER=none)")
     spec = RegisterSpec(settings.data_dir, settings.ontology_dir, settings.base_iri, settings.reasoner)
     try:
         compiled = compile_corpus(spec, cache_root(settings.store), log)

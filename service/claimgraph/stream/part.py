@@ -54,7 +54,8 @@ def _entailments(reg: Register, g: Graph) -> tuple[Graph, str]:
 
 def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_only: bool = False) -> PartResult:
     slug = folder.name
-    reader = ArticleReader(folder, rel(folder, reg.shown_root), reg.entities)
+    shown = rel(folder, reg.shown_root)
+    reader = ArticleReader(folder, shown, reg.entities)
     article = reader.read()
     if reader.problems or article is None:
         return PartResult(slug, key, "reading", [str(p) for p in sorted(reader.problems)])
@@ -67,15 +68,16 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
     article_graph(g, article, mint)
     shacl = check_shapes(reg.shacl_base + g, reg.shapes_file)
     if not shacl.conforms:
-        return PartResult(slug, key, "SHACL validation", shacl.violations or [f"{slug}: data does not conform"])
+        return PartResult(slug, key, "SHACL validation",
+                          [f"{shown}/reading.yaml: {v}" for v in shacl.violations or ["data does not conform"]])
     local, shared = Graph(), Graph()
     status = reg.reasoner
     if reg.reasoner != "none":
         try:
             inferred, status = _entailments(reg, g)
         except InconsistentOntology as exc:
-            return PartResult(slug, key, "OWL consistency", [f"{slug}: {exc}" if str(exc) else
-                                                             f"{slug}: ontology plus data is inconsistent"])
+            return PartResult(slug, key, "OWL consistency", [f"{shown}/reading.yaml: {exc}" if str(exc) else
+                                                             f"{shown}/reading.yaml: ontology plus data is inconsistent"])
         own = {s for s in g.subjects() if isinstance(s, URIRef)} - reg.register_subjects
         for t in inferred:
             (local if t[0] in own or t[2] in own else shared).add(t)
