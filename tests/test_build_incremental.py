@@ -45,11 +45,12 @@ def test_incremental_equals_clean_after_add_change_delete(tmp_path: Path, settin
 
     warm = build(settings)
     assert warm.compiled == 0, "nothing changed: nothing is compiled again"
+    assert first.replaced is None and warm.replaced == 0, "the first build loads; the next updates a copy"
     assert quads(settings.store) == clean_build(data, settings_for, tmp_path / "clean0")
 
     scale_corpus.add_article(data, 3)
     added = build(settings)
-    assert (added.articles, added.compiled) == (3, 1)
+    assert (added.articles, added.compiled, added.replaced) == (3, 1, 1)
     assert quads(settings.store) == clean_build(data, settings_for, tmp_path / "clean1")
 
     reading = data / "articles" / scale_corpus.slug(1) / "reading.yaml"
@@ -58,13 +59,13 @@ def test_incremental_equals_clean_after_add_change_delete(tmp_path: Path, settin
     assert turned != text
     reading.write_text(turned)
     changed = build(settings)
-    assert (changed.articles, changed.compiled) == (3, 1)
+    assert (changed.articles, changed.compiled, changed.replaced) == (3, 1, 1)
     after_change = quads(settings.store)
     assert after_change == clean_build(data, settings_for, tmp_path / "clean2")
 
     shutil.rmtree(data / "articles" / scale_corpus.slug(2))
     deleted = build(settings)
-    assert (deleted.articles, deleted.compiled) == (2, 0)
+    assert (deleted.articles, deleted.compiled, deleted.replaced) == (2, 0, 0)
     after_delete = quads(settings.store)
     assert after_delete == clean_build(data, settings_for, tmp_path / "clean3")
     gone = f"graph/article/{scale_corpus.slug(2)}>"

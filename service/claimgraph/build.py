@@ -21,7 +21,11 @@ from .config import Settings
 from .reading.model import Corpus
 from .store.locator import LOCATOR_TTL_S
 from .store.ownership import Ownership
-from .store.swap import build_beside
+from .store.swap import build_beside, current_version_dir
+from .stream import manifest
+from .stream.part import nquads
+from .stream.update import usable, update
+from .triples.dataset import GraphNames
 from .stream.assemble import ChainedFiles, description, fixed_graphs, part_files, triples_per_graph, write_fixed
 from .stream.cache import cache_root
 from .stream.compiler import CompileFailed, Compiled, compile_corpus
@@ -48,6 +52,7 @@ class BuildReport:
     corpus: Corpus | None = None
     carried_quads: int = 0
     compiled: int = 0      # articles compiled this time (the rest came from the cache)
+    replaced: int | None = None   # articles replaced in a copy of the live version (None: full load)
     articles: int = 0
 
     @property
@@ -97,29 +102,45 @@ def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
     report.reasoner = _reasoner_line(compiled, inferred)
     log(f"  reasoner: {report.reasoner}")
     log(f"loading into a new store beside {settings.store} …")
-    staging = cache_root(settings.store) / f"build-{os.getpid()}"
+    cache = cache_root(settings.store)
+    staging = cache / f"build-{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=True)
     fixed_file = staging / "fixed.nq"
     write_fixed(compiled, fixed, meta, fixed_file)
+    names = GraphNames(compiled.reg.mint)
+    shared = nquads(fixed[str(names.inferred) + "#shared"], str(names.inferred))
     del fixed, meta
+    parts = dict(compiled.parts)
+    live = current_version_dir(settings.store) if settings.store.is_symlink() else None
+    old = manifest.load(cache, live.name) if live is not None else None
+    incremental = usable(old, parts, compiled.cache)
 
-    def fill(store: ox.Store) -> None:
+    def fill(store: ox.Store, base: Path | None) -> None:
         started = time.perf_counter()
-        with ChainedFiles([fixed_file, *part_files(compiled)]) as stream:
-            store.bulk_load(stream, ox.RdfFormat.N_QUADS)
+        if base is not None and old is not None and base == live:
+            report.replaced = update(store, old, parts, compiled.cache, names, fixed_file)
+            log(f"  updated a copy of {base.name}: {report.replaced} article(s) replaced")
+        else:
+            if base is not None:
+                store.clear()  # another build swapped in a version since we looked: start empty
+            with ChainedFiles([fixed_file, *part_files(compiled)]) as stream:
+                store.bulk_load(stream, ox.RdfFormat.N_QUADS)
         report.seconds["load"] = time.perf_counter() - started
 
     owner = Ownership(settings.base_iri)
 
-    def carry(live: ox.Store, new: ox.Store) -> int:
-        report.carried_quads = owner.carry(live, new)
+    def carry(live_store: ox.Store, new: ox.Store) -> int:
+        owner.drop(new)
+        report.carried_quads = owner.carry(live_store, new)
         return report.carried_quads
 
     try:
-        report.store_dir = build_beside(settings.store, fill, carry)
+        report.store_dir = build_beside(settings.store, fill, carry, copy_live=incremental)
     finally:
         fixed_file.unlink(missing_ok=True)
         staging.rmdir()
+    manifest.save(cache, report.store_dir.name, parts, shared)
+    manifest.prune(cache, {report.store_dir.name})
     compiled.cache.prune({key for _slug, key in compiled.parts})
     report.seconds["store"] = time.perf_counter() - t - report.seconds.get("load", 0.0)
     if report.carried_quads:

@@ -48,3 +48,11 @@ class Ownership:
         for g in graphs:
             new.add_graph(g)  # a graph created empty is kept as one
         return count[0]
+
+    def drop(self, new: ox.Store) -> None:
+        """Empty `new` of every graph the build does not own: a version started as a copy of
+        the live one holds them as they were at the copy, which carry() then replaces."""
+        new.clear_graph(ox.DefaultGraph())
+        for g in list(new.named_graphs()):
+            if not (isinstance(g, ox.NamedNode) and self.owns(g.value)):
+                new.remove_graph(g)

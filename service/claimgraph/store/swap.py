@@ -97,9 +97,11 @@ def _stamp(vdir: Path) -> str:
             return stamp
 
 
-def build_beside(store: Path, fill: Callable[[ox.Store], None], carry: Carry | None = None) -> Path:
+def build_beside(store: Path, fill: Callable[[ox.Store, Path | None], None], carry: Carry | None = None,
+                 copy_live: bool = False) -> Path:
     """Create a new version, fill it, carry the live version's non-build graphs into it,
-    then atomically make it the live one."""
+    then atomically make it the live one. With `copy_live`, the new version starts as a
+    hard-linked snapshot of the live one, and `fill` is told which version that was."""
     store = Path(store)
     if store.exists() and not store.is_symlink():
         raise RuntimeError(f"{store} is a plain directory; move it away so builds can swap versions atomically")
@@ -108,10 +110,14 @@ def build_beside(store: Path, fill: Callable[[ox.Store], None], carry: Carry | N
     vdir.mkdir(parents=True, exist_ok=True)
     stamp = _stamp(vdir)
     partial = vdir / f"{PARTIAL}{stamp}-{os.getpid()}"
-    partial.mkdir()
+    base = current_version_dir(store) if copy_live else None
     try:
+        if base is not None:
+            ox.Store.read_only(str(base)).backup(str(partial))
+        else:
+            partial.mkdir()
         s = ox.Store(str(partial))
-        fill(s)
+        fill(s, base)
         s.flush()
         with write_lock(store):
             # No API write can start or finish while we hold this: what we copy is every

@@ -1,0 +1,48 @@
+"""What each store version holds: which cached part (content key) each article came from,
+and the inferences about register nodes. The next build diffs against it to update a copy
+of the live version instead of loading the whole corpus again."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Manifest:
+    parts: dict[str, str]      # slug -> content key
+    shared: Path               # N-Quads of graph/inferred's register-only part
+
+
+def _dir(cache: Path) -> Path:
+    return cache / "manifests"
+
+
+def save(cache: Path, version: str, parts: dict[str, str], shared_nquads: bytes) -> None:
+    d = _dir(cache)
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = d / f".{version}.{os.getpid()}.tmp"
+    (d / f"{version}.shared.nq").write_bytes(shared_nquads)
+    tmp.write_text(json.dumps({"parts": parts}))
+    tmp.replace(d / f"{version}.json")  # the manifest appears only once its shared file is whole
+
+
+def load(cache: Path, version: str) -> Manifest | None:
+    path = _dir(cache) / f"{version}.json"
+    try:
+        parts = json.loads(path.read_text())["parts"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return Manifest(parts, _dir(cache) / f"{version}.shared.nq")
+
+
+def prune(cache: Path, keep: set[str]) -> None:
+    d = _dir(cache)
+    if not d.is_dir():
+        return
+    for p in d.iterdir():
+        version = p.name.split(".")[0] if not p.name.startswith(".") else None
+        if version not in keep:
+            p.unlink(missing_ok=True)
