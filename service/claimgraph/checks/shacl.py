@@ -79,7 +79,8 @@ def _shapes(shapes_file: Path) -> tuple[Graph, list[_SparqlConstraint]]:
 def check_shapes(data: Graph, shapes_file: Path, ontology: Graph | None = None) -> ShaclReport:
     core, constraints = _shapes(shapes_file)
     conforms, report, _text = validate(
-        data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
+        data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True,
+        inplace=True,  # nothing is inferred into it, so no need for pyshacl to copy it first
     )
     violations = []
     for result in report.subjects(SH.resultSeverity, SH.Violation):
