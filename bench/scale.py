@@ -135,10 +135,10 @@ def change_one(data: Path) -> None:
             return
 
 
-def run_size(n: int, work: Path, before: Path | None, before_max: int) -> list[dict]:
+def run_size(n: int, work: Path, before: Path | None, before_max: int, current: Path | None = None) -> list[dict]:
     data = work / "data"
     rows = []
-    for label, code in (("claimgraph", None), ("claimgraph before", before)):
+    for label, code in (("claimgraph", current), ("claimgraph before", before)):
         if label != "claimgraph" and (code is None or n > before_max):
             continue
         scale_corpus.make_corpus(work / "data", n)
@@ -189,6 +189,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="1,50,200,1000")
     ap.add_argument("--before", type=Path, help="a directory holding older claimgraph code, for 'before' rows")
     ap.add_argument("--before-max", type=int, default=50)
+    ap.add_argument("--code", type=Path, help="run this claimgraph code (default: the installed one); a frozen "
+                                              "copy keeps edits made during a long run out of it")
     ap.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/SCALE.md alone")
     args = ap.parse_args()
@@ -198,7 +200,7 @@ def main() -> None:
     rows: list[dict] = []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for n in (int(x) for x in args.sizes.split(",")):
-        rows += run_size(n, work, args.before, args.before_max)
+        rows += run_size(n, work, args.before, args.before_max, args.code)
         with open(HERE / "out" / "scale.jsonl", "a") as f:
             for r in rows[-2:]:
                 if r["articles"] == n:
