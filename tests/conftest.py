@@ -98,7 +98,12 @@ def article_text(article_bytes: bytes) -> str:
 
 @pytest.fixture(scope="session")
 def reading() -> dict:
-    return yaml.safe_load((ARTICLE_DIR / "reading.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((ARTICLE_DIR / "reading.yaml").read_text(encoding="utf-8"))
+    for c in doc["claims"]:
+        # The first stance target is also the claim's own cg:stance / cg:stanceToward.
+        c["stance"], c["stanceToward"] = c["stances"][0]["stance"], c["stances"][0]["toward"]
+        c.setdefault("hedges", [])
+    return doc
 
 
 @pytest.fixture(scope="session")

@@ -120,6 +120,8 @@ def malformed_qid(value: str) -> Callable[[DataCopy, str], Expect]:
 
 def sentence_leaves_text_uncovered(d: DataCopy, text: str) -> Expect:
     d.replace('text: "And this time, it’s not Moscow', 'text: "it’s not Moscow', within="  - id: s31")
+    t = d.read()  # and the framing device anchored in the words left out
+    d.write(t.replace(next(ln for ln in t.splitlines(keepends=True) if "id: f-this-time" in ln), ""))
     return Expect("reading", d.line_of("    text: ", within="  - id: s31"),
                   r"^sentence s31: text before it is not covered by any sentence: 'And this time,'$")
 
@@ -132,6 +134,9 @@ def text_after_last_sentence_uncovered(d: DataCopy, text: str) -> Expect:
     lo, hi = d.block("  - id: c53")
     t = d.read()
     d.write(t[:lo] + t[hi:])
+    t = d.read()  # and the framing device anchored in it
+    line = next(ln for ln in t.splitlines(keepends=True) if "id: f-this-time" in ln)
+    d.write(t.replace(line, ""))
     return Expect("reading", d.line_of("  - id: s30\n"),
                   r"^text after the last sentence is not covered: 'And this time, it’s not Moscow")
 

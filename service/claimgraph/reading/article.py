@@ -53,6 +53,7 @@ class ArticleReader(ClaimSection, ReferenceSections):
         self.entities = entities
         self.problems: list[Problem] = []
         self.pending_refs: list = []  # (fields, claim, key, ids) resolved once every section is read
+        self.declared: set[str] = set()
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))

@@ -32,6 +32,7 @@ class ClaimSection:
     file: str
     problems: list
     pending_refs: list[tuple[Fields, Claim, str, list[str]]]
+    declared: set[str]  # every item id written, loaded or not (a broken one is reported once)
 
     def retired(self, f: Fields, what: str) -> bool:
         old = False
@@ -101,6 +102,7 @@ class ClaimSection:
                 f.problem(f"claim id {cid!r} is malformed or repeated", key="id")
                 continue
             seen.add(cid)
+            self.declared.add(cid)
             if self.retired(f, f"claim {cid}") or f.str("quote") is None:
                 continue
             span = self.scoped(f, text, "quote", sentences, f.str("sentence", required=False))  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ class ReferenceSections:
     file: str
     problems: list
     pending_refs: list
+    declared: set[str]
 
     def read_participants(self, f: Fields, text: str, anchor: Span | None, sentences: dict[str, Sentence],
                           sid: str | None) -> list[Participant] | None:
@@ -55,6 +56,7 @@ class ReferenceSections:
             eid = f.str("id")
             if eid is None:
                 continue
+            self.declared.add(eid)
             f.what = f"event {eid}"
             if not ITEM_ID.match(eid) or eid in {e.id for e in out}:
                 f.problem(f"event id {eid!r} is malformed or repeated", key="id")
@@ -78,6 +80,8 @@ class ReferenceSections:
             f = Fields(node, self.file, self.problems, "policy", line)
             f.allow(("id", "entity", "mention", "sentence", "occurrence", "note", "participants"))
             pid, entity = f.str("id"), f.str("entity")
+            if pid is not None:
+                self.declared.add(pid)
             if pid is None or not self.entity_ref(f, "entity", entity):  # type: ignore[attr-defined]
                 continue
             if entity and self.entities[entity].type != "Policy":  # type: ignore[attr-defined]
@@ -136,6 +140,9 @@ class ReferenceSections:
                 allowed = {"cause": ("claim", "event", "policy", "entity"), "effect": ("claim", "event", "policy", "entity"),
                            "frames": ("event", "policy"), "claim": ("claim",), "claims": ("claim",)}[key]
                 kinds = [k for k in kinds if k in allowed]
+                loaded = any(ref in ids for ids in local.values())
+                if not kinds and ref in self.declared and not loaded:
+                    continue  # an item of this reading that did not load: its own problem says why
                 if not kinds:
                     f.problem(f"{f.what}: {key} {ref!r} is not a {' or '.join(allowed)} of this reading"
                               + (" or the register" if "entity" in allowed else ""), key=key)

@@ -156,6 +156,8 @@ class ArticleWriter:
             for n, st in enumerate(c.stances, 1):
                 snode = URIRef(self.m.stance(a.slug, c.id, st.toward))
                 self.add(snode, RDF.type, CG.StanceTaking)
+                # Labelled with its value: a claim's node view then carries every stance it takes.
+                self.add(snode, RDFS.label, en(st.stance))
                 self.add(snode, CG.stanceTarget, URIRef(self.m.entity(st.toward)))
                 self.add(snode, CG.stanceValue, STANCE[st.stance])
                 self.add(snode, CG.position, integer(n))

@@ -62,7 +62,7 @@ def build_dataset(corpus: Corpus, ontology_file: Path, mint: Minter) -> Dataset:
     names = GraphNames(mint)
     ds = new_dataset()
     ds.graph(names.ontology).parse(ontology_file, format="turtle")
-    entity_graph(ds.graph(names.entities), corpus.entities, mint)
+    entity_graph(ds.graph(names.entities), corpus.entities, mint, ds.graph(names.context))
     counts = link_graph(ds.graph(names.links), corpus.entities, mint)
     context_graph(ds.graph(names.context), corpus.facts, mint)
     for article in corpus.articles:

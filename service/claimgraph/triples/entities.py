@@ -24,7 +24,6 @@ def _sourced(g: Graph, e: Entity, what: str, mint: Minter, label: str, by_label:
     g.add((stmt, PROV.hadPrimarySource, URIRef(e.source.url)))
     if e.source.date:
         g.add((stmt, DCTERMS.date, time_literal(e.source.date)))
-    g.add((URIRef(mint.entity(e.id)), DCTERMS.source, URIRef(e.source.url)))
     return stmt
 
 CLASS_OF: dict[str, URIRef] = {
@@ -49,7 +48,10 @@ SCHEMA_OF: dict[str, URIRef] = {
 }
 
 
-def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter) -> None:
+def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: Graph | None = None) -> None:
+    """The register in `g`; the sourced statements behind its world facts in `context` (the
+    source-context graph, where every cg:SourcedStatement lives)."""
+    context = g if context is None else context
     for e in entities.values():
         s = URIRef(mint.entity(e.id))
         g.add((s, RDF.type, CLASS_OF[e.type]))
@@ -70,17 +72,19 @@ def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter) -> None:
             g.add((s, RDFS.comment, en(e.description)))
         if e.applied_by or e.applied_to:
             # The loader admits a register direction only with a source: say whose statement it is.
-            stmt = _sourced(g, e, "direction", mint, f"{e.label}: who applies it to whom",
+            stmt = _sourced(context, e, "direction", mint, f"{e.label}: who applies it to whom",
                             entities[e.source.by].label)  # type: ignore[union-attr]
             for ref in e.applied_by:
                 g.add((s, CG.appliedBy, URIRef(mint.entity(ref))))
-                g.add((stmt, CG.statesAppliedBy, URIRef(mint.entity(ref))))
+                context.add((stmt, CG.statesAppliedBy, URIRef(mint.entity(ref))))
             for ref in e.applied_to:
                 g.add((s, CG.appliedTo, URIRef(mint.entity(ref))))
-                g.add((stmt, CG.statesAppliedTo, URIRef(mint.entity(ref))))
+                context.add((stmt, CG.statesAppliedTo, URIRef(mint.entity(ref))))
+        if e.source is not None:
+            g.add((s, DCTERMS.source, URIRef(e.source.url)))
         if e.happened is not None:
             # A world event, dated as its source dates it (the loader requires both).
-            _sourced(g, e, "happened", mint, f"{e.label}: when it happened",
+            _sourced(context, e, "happened", mint, f"{e.label}: when it happened",
                      entities[e.source.by].label)  # type: ignore[union-attr]
             if e.happened.start:
                 g.add((s, CG.earliest, time_literal(e.happened.start)))
