@@ -106,6 +106,19 @@ def reading() -> dict:
     return doc
 
 
+def directions(reading: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Who applies each policy, and to whom, as the reading frames it: {policy: {actor}}, {policy: {target}}."""
+    by: dict[str, set[str]] = {}
+    to: dict[str, set[str]] = {}
+    for p in reading["policies"]:
+        for x in p.get("participants", []):
+            if x["role"] == "actor":
+                by.setdefault(p["entity"], set()).add(x["entity"])
+            elif x["role"] == "target":
+                to.setdefault(p["entity"], set()).add(x["entity"])
+    return by, to
+
+
 @pytest.fixture(scope="session")
 def register() -> dict[str, dict]:
     doc = yaml.safe_load((DATA / "entities.yaml").read_text(encoding="utf-8"))

@@ -82,7 +82,7 @@ def _stances(v: NodeView, addr: Addresses) -> list[dict[str, Any]]:
     for o in sorted(v.all(str(CG.hasStance)), key=lambda o: o.position or 0):
         target = str(o.value).rsplit("/stance/", 1)[-1]
         out.append({"toward": {"id": addr.mint.entity(target), "href": addr.api(addr.mint.entity(target))},
-                    "stance": o.label})
+                    "stanceValue": o.label})
     return out
 
 
