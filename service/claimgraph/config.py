@@ -130,6 +130,3 @@ class Settings:
     def allowed_loads(self) -> tuple[str, ...]:
         return tuple(s.strip() for s in self.load_allowlist.split(",") if s.strip())
 
-
-def load() -> Settings:
-    return Settings()
