@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.metrics_dir:
             # One of several serving processes: let the others' /metrics count this one's queries.
             sharing = asyncio.get_running_loop().create_task(shared_metrics.share_forever(
-                Path(settings.metrics_dir), lambda: {"metrics": engine.metrics.snapshot(), "gauges": ops.gauges(ctx)}))
+                Path(settings.metrics_dir), lambda: {"metrics": engine.metrics.snapshot(), "gauges": ops.gauges(ctx),
+                                                "counters": ops.counters(ctx)}))
         try:
             yield
         finally:

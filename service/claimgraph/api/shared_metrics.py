@@ -37,7 +37,7 @@ def read_others(directory: Path) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue  # replaced or removed between listing and reading
         alive = _alive(int(path.stem)) if path.stem.isdigit() else False
-        entry = {"metrics": data.get("metrics", {}), "alive": alive}
+        entry = {"metrics": data.get("metrics", {}), "counters": data.get("counters", {}), "alive": alive}
         if alive:
             entry["gauges"] = data.get("gauges", {})
         out.append(entry)
