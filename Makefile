@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test bench clean
+.PHONY: setup build serve test bench soak clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -45,6 +45,11 @@ bench: $(VENV)/.bench build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	ldconfig -p | grep -q libmimalloc || (apt-get update -qq && apt-get install -y -qq libmimalloc2.0)
 	$(BIN)/python bench/run.py
+
+# 8 clients for 30 minutes of mixed traffic (bench/soak.py); tests/test_soak.py runs 25 s of it.
+soak: build
+	mkdir -p bench/out
+	$(BIN)/python bench/soak.py --store var/store --minutes 30 --token soak-$$$$ --json bench/out/soak.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
