@@ -188,7 +188,7 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", help="interface (CLAIMGRAPH_HOST, default 127.0.0.1)")
     sv.add_argument("--port", type=int, help="port (CLAIMGRAPH_PORT, default 8000)")
     sv.add_argument("--processes", type=int, help="serving processes on one socket, read-only when > 1 "
-                    "(CLAIMGRAPH_PROCESSES, default 1)")
+                    "(CLAIMGRAPH_PROCESSES, default auto: one per core up to 4, or 1 with an update token)")
     sv.set_defaults(func=cmd_serve)
     return p
 
