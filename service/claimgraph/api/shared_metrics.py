@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from ..processes import alive as _alive
+
 INTERVAL_S = 1.0
 
 
@@ -43,15 +45,6 @@ def read_others(directory: Path) -> list[dict[str, Any]]:
         out.append(entry)
     return out
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def share_forever(directory: Path, snapshot: Callable[[], dict[str, Any]]) -> None:
