@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test bench soak clean
+.PHONY: setup build serve test bench soak fuzz clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -45,6 +45,11 @@ bench: $(VENV)/.bench build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	ldconfig -p | grep -q libmimalloc || (apt-get update -qq && apt-get install -y -qq libmimalloc2.0)
 	$(BIN)/python bench/run.py
+
+# The OpenAPI document against the live service at length (tests/test_openapi_conformance.py runs 10
+# examples per operation in CI).
+fuzz: setup
+	CLAIMGRAPH_ST_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi_conformance.py
 
 # 8 clients for 30 minutes of mixed traffic (bench/soak.py); tests/test_soak.py runs 25 s of it.
 soak: build

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from . import exports, reconcile
 from . import graph_store, ops, sparql
 from . import linked_data, named_queries, rest
+from .openapi_doc import complete
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
@@ -60,6 +61,7 @@ def _valid_openapi(app: FastAPI) -> None:
                         if name not in declared:
                             operation.setdefault("parameters", []).append(
                                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+            complete(app.openapi_schema)  # the statuses, media types and protocol parameters handlers hide
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
