@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test bench clean
+.PHONY: setup build serve test bench clean screenshots
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -25,7 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The pages' browser assets (YASGUI, Swagger UI, axe-core, cytoscape): pinned npm tarballs,
+# integrity-checked, copied under web/static/vendor/ (claimgraph/web/vendor.py); never a CDN at run time.
 setup: $(VENV)/.installed
+	$(BIN)/python -m claimgraph.web.vendor
 
 build: setup
 	$(BIN)/claimgraph build
@@ -45,6 +48,10 @@ bench: $(VENV)/.bench build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	ldconfig -p | grep -q libmimalloc || (apt-get update -qq && apt-get install -y -qq libmimalloc2.0)
 	$(BIN)/python bench/run.py
+
+# A PNG of each page kind into docs/screenshots/ (Debian's chromium, headless, through Playwright).
+screenshots: build
+	$(BIN)/python -m claimgraph.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

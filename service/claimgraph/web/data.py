@@ -1,0 +1,157 @@
+"""What the pages show, read through the REST API's own query layer (rest/queries.py, rest/shapes.py).
+
+No page has a query of its own for anything the REST API already answers: the reader's claims
+come from the same keyset page query as /api/claims?article=, its sentences and mentions from
+/api/articles/{slug}/sentences, an entity from /api/entities/{id}. The only queries here are the
+home page's counts, which no REST list answers. Rows are normalised once (`claim_card`) so the
+templates keep working while the reading model grows (several hedges, several stance targets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..api.context import AppContext
+from ..api.rest import shapes
+from ..api.rest.articles import _article_item, _sentence_rows
+from ..api.rest.common import addresses, keyset_page
+from ..api.rest.entities import entity_item
+from ..api.rest.envelope import MAX_LIMIT
+from ..api.rest.queries import ARTICLES_PAGE, SENTENCES_PAGE, claims_page
+from ..api.rest.views import PREFIX_BLOCK, load_views, py
+
+MAX_ITEMS = 5000  # a page never lists more than this many of anything
+
+COUNTS = {
+    "claims_by_kind": PREFIX_BLOCK + "SELECT ?k (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cg:Claim ; cg:claimKind ?k } "
+                                     "GROUP BY ?k ORDER BY DESC(?n) ?k LIMIT 100",
+    "claims_by_voice": PREFIX_BLOCK + "SELECT ?k (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cg:Claim ; cg:attribution ?k } "
+                                      "GROUP BY ?k ORDER BY DESC(?n) ?k LIMIT 100",
+    "entities_by_type": PREFIX_BLOCK + "SELECT ?k (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e cg:registerId ?id ; "
+                                       "cg:entityType ?k } GROUP BY ?k ORDER BY DESC(?n) ?k LIMIT 100",
+}
+
+
+async def every(ctx: AppContext, sparql: str, subs: dict[str, Any], filters: dict[str, Any]) -> list[str]:
+    """All IRIs of a keyset list (page after page, as a REST client would), capped at MAX_ITEMS."""
+    out: list[str] = []
+    cursor = None
+    while True:
+        page, cursor = await keyset_page(ctx, sparql, subs, filters, cursor, MAX_LIMIT)
+        out += page
+        if cursor is None or len(out) >= MAX_ITEMS:
+            return out[:MAX_ITEMS]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def claim_card(row: dict[str, Any]) -> dict[str, Any]:
+    """A claim row with list-valued hedges and stance targets whatever shape the REST row has."""
+    card = dict(row)
+    card["hedges"] = [h for h in _as_list(row.get("hedges")) or _as_list(row.get("hedge")) if h]
+    card["towards"] = [t for t in _as_list(row.get("stanceToward")) if t]
+    card["voice"] = row.get("attribution") or "unknown"
+    card["short"] = str(row.get("claimId", "")).rsplit("/", 1)[-1]
+    related = {r["id"] for r in _as_list(row.get("about")) + card["towards"] + _as_list(row.get("topics")) if r}
+    if row.get("claimant"):
+        related.add(row["claimant"]["id"])
+    card["related"] = sorted(related)
+    return card
+
+
+# -- home ------------------------------------------------------------------------------------------
+
+def _counts(ctx: AppContext) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, sparql in COUNTS.items():
+        rows = ctx.engine.run_trusted(sparql)
+        words = shapes.ATTRIBUTIONS if name == "claims_by_voice" else {}
+        out[name] = [(words.get(py(r["k"]), py(r["k"])), py(r["n"])) for r in rows]
+    return out
+
+
+async def home(ctx: AppContext) -> dict[str, Any]:
+    addr = addresses(ctx)
+    iris = await every(ctx, ARTICLES_PAGE, {"publisher": None}, {"publisher": None})
+    articles = [shapes.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    counts = await asyncio.to_thread(_counts, ctx)
+    counts["articles"] = len(articles)
+    counts["claims"] = sum(n for _k, n in counts["claims_by_kind"])
+    counts["entities"] = sum(n for _k, n in counts["entities_by_type"])
+    return {"articles": articles, "counts": counts}
+
+
+# -- the reader --------------------------------------------------------------------------------------
+
+async def reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
+    iri = ctx.mint.article(slug)
+    article = await asyncio.to_thread(_article_item, ctx, iri)
+    if article is None:
+        return None
+    addr = addresses(ctx)
+    node = ox.NamedNode(iri)
+    claim_iris = await every(ctx, claims_page(frozenset({"article"})), {"article": node}, {"article": slug})
+    claims = [claim_card(shapes.claim_row(v, addr))
+              for v in await asyncio.to_thread(load_views, ctx.engine, claim_iris)]
+    sentence_iris = await every(ctx, SENTENCES_PAGE, {"article": node}, {"slug": slug})
+    sentences = await asyncio.to_thread(_sentence_rows, ctx, sentence_iris, False)
+    mentions = [m for s in sentences for m in s.get("mentions", [])]
+    return {"article": article, "claims": claims, "sentences": sentences, "mentions": mentions,
+            "text": (article.get("content") or {}).get("string") or ""}
+
+
+def facets(claims: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, int]]]:
+    """The filter choices a reader offers: (value, label, number of claims) for each facet."""
+    def tally(pairs: list[tuple[str, str]]) -> list[tuple[str, str, int]]:
+        counts: dict[str, list[Any]] = {}
+        for value, label in pairs:
+            counts.setdefault(value, [label, 0])[1] += 1
+        return sorted(((v, lab, n) for v, (lab, n) in counts.items()), key=lambda t: (-t[2], t[1].lower()))
+
+    entity_pairs = []
+    for c in claims:
+        labels = {r["id"]: r.get("label") or r["id"] for r in _as_list(c.get("about")) + c["towards"]
+                  + ([c["claimant"]] if c.get("claimant") else [])}
+        entity_pairs += [(short_entity(i), lab) for i, lab in labels.items() if short_entity(i)]
+    return {
+        "entity": tally(entity_pairs),
+        "topic": tally([(short_entity(t["id"]), t.get("label") or t["id"]) for c in claims
+                        for t in _as_list(c.get("topics")) if short_entity(t["id"])]),
+        "kind": tally([(c["kind"], c["kind"]) for c in claims if c.get("kind")]),
+        "stance": tally([(c["stance"], c["stance"]) for c in claims if c.get("stance")]),
+        "voice": tally([(c["voice"], c["voice"]) for c in claims]),
+        "hedged": tally([("yes" if c.get("hedged") else "no", "hedged" if c.get("hedged") else "not hedged")
+                         for c in claims]),
+    }
+
+
+def short_entity(iri: str) -> str:
+    """The register id of an entity IRI (…/entity/<id>), else ''."""
+    head, _, tail = iri.rpartition("/entity/")
+    return tail if head and "/" not in tail else ""
+
+
+# -- entity pages ------------------------------------------------------------------------------------
+
+async def entity(ctx: AppContext, entity_id: str) -> dict[str, Any] | None:
+    iri = ctx.mint.entity(entity_id)
+    item = await asyncio.to_thread(entity_item, ctx, iri)
+    if item is None:
+        return None
+    addr = addresses(ctx)
+    node = ox.NamedNode(iri)
+    made = await every(ctx, claims_page(frozenset({"claimant"})), {"claimant": node}, {"claimant": entity_id})
+    about = await every(ctx, claims_page(frozenset({"subject"})), {"subject": node}, {"subject": entity_id})
+    views = await asyncio.to_thread(load_views, ctx.engine, list(dict.fromkeys(made + about)))
+    cards = {v.iri: claim_card(shapes.claim_row(v, addr)) for v in views}
+    return {"entity": item, "made": [cards[i] for i in made], "about": [cards[i] for i in about]}
+
+
+__all__ = ["home", "reader", "entity", "facets", "claim_card", "short_entity", "every"]
