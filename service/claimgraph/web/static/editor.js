@@ -35,5 +35,23 @@
       history.replaceState(null, "", "/editor?named=" + encodeURIComponent(ex.name));
     });
   });
+  // YASGUI leaves a few controls without a name and its editor's scroller out of the tab order:
+  // name them and let the keyboard reach it, now and whenever it redraws.
+  function tidy() {
+    document.querySelectorAll("#yasgui input.autocomplete:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    document.querySelectorAll("#yasgui .CodeMirror textarea:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "SPARQL query");
+    });
+    document.querySelectorAll("#yasgui .tabsList input:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "Tab name");
+    });
+    document.querySelectorAll('#yasgui .CodeMirror-scroll:not([tabindex="0"])').forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+    });
+  }
+  tidy();
+  new MutationObserver(tidy).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
   window.claimgraphYasgui = yasgui;
 })();
