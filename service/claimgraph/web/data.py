@@ -46,6 +46,20 @@ async def every(ctx: AppContext, sparql: str, subs: dict[str, Any], filters: dic
             return out[:MAX_ITEMS]
 
 
+async def cached(ctx: AppContext, key: tuple[Any, ...], build: Any, size: int = 256_000) -> Any:
+    """What `build()` returns, kept per store version in the engine's answer cache (every write or
+    swap empties it, as for the REST answers): a page reads the store once per version, not per view."""
+    engine = ctx.engine
+    full = ("web",) + key + (str(engine.locator.current()), engine.generation)
+    hit = engine.cache.get(full, count_miss=False)
+    if hit is not None:
+        return hit
+    value = await build()
+    if value is not None:
+        engine.cache.put(full, value, size)
+    return value
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -78,6 +92,10 @@ def _counts(ctx: AppContext) -> dict[str, Any]:
 
 
 async def home(ctx: AppContext) -> dict[str, Any]:
+    return await cached(ctx, ("home",), lambda: _home(ctx), 64_000)
+
+
+async def _home(ctx: AppContext) -> dict[str, Any]:
     addr = addresses(ctx)
     iris = await every(ctx, ARTICLES_PAGE, {"publisher": None}, {"publisher": None})
     articles = [shapes.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
@@ -91,17 +109,27 @@ async def home(ctx: AppContext) -> dict[str, Any]:
 # -- the reader --------------------------------------------------------------------------------------
 
 async def reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
+    return await cached(ctx, ("reader", slug), lambda: _reader(ctx, slug))
+
+
+async def _reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
     iri = ctx.mint.article(slug)
     article = await asyncio.to_thread(_article_item, ctx, iri)
     if article is None:
         return None
     addr = addresses(ctx)
     node = ox.NamedNode(iri)
-    claim_iris = await every(ctx, claims_page(frozenset({"article"})), {"article": node}, {"article": slug})
-    claims = [claim_card(shapes.claim_row(v, addr))
-              for v in await asyncio.to_thread(load_views, ctx.engine, claim_iris)]
-    sentence_iris = await every(ctx, SENTENCES_PAGE, {"article": node}, {"slug": slug})
-    sentences = await asyncio.to_thread(_sentence_rows, ctx, sentence_iris, False)
+
+    async def read_claims() -> list[dict[str, Any]]:
+        iris = await every(ctx, claims_page(frozenset({"article"})), {"article": node}, {"article": slug})
+        return [claim_card(shapes.claim_row(v, addr)) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+
+    async def read_sentences() -> list[dict[str, Any]]:
+        iris = await every(ctx, SENTENCES_PAGE, {"article": node}, {"slug": slug})
+        return await asyncio.to_thread(_sentence_rows, ctx, iris, False)
+
+    # The two halves read the store independently: on two cores they overlap.
+    claims, sentences = await asyncio.gather(read_claims(), read_sentences())
     mentions = [m for s in sentences for m in s.get("mentions", [])]
     return {"article": article, "claims": claims, "sentences": sentences, "mentions": mentions,
             "text": (article.get("content") or {}).get("string") or ""}
@@ -141,6 +169,10 @@ def short_entity(iri: str) -> str:
 # -- entity pages ------------------------------------------------------------------------------------
 
 async def entity(ctx: AppContext, entity_id: str) -> dict[str, Any] | None:
+    return await cached(ctx, ("entity", entity_id), lambda: _entity(ctx, entity_id))
+
+
+async def _entity(ctx: AppContext, entity_id: str) -> dict[str, Any] | None:
     iri = ctx.mint.entity(entity_id)
     item = await asyncio.to_thread(entity_item, ctx, iri)
     if item is None:
