@@ -185,7 +185,7 @@ def test_the_api_docs_render_offline(offline):
 
 
 PAGE_KINDS = ["/", f"/read/{SLUG}", f"/read/{SLUG}?claim=c3#claim-c3", "/entity/russia", "/compare?entity=russia",
-              "/search?q=sanctions", "/queries", "/editor", "/docs"]
+              "/search?q=sanctions", "/queries", "/editor", "/docs", "/timeline"]
 
 
 @pytest.mark.parametrize("path", PAGE_KINDS)

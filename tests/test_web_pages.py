@@ -15,7 +15,7 @@ SLUG = "us-russia-reconfiguration"
 STATIC = Path(vendor.__file__).resolve().parent / "static"
 PAGES = ["/", f"/read/{SLUG}", f"/read/{SLUG}?claim=c3", f"/read/{SLUG}?entity=russia&voice=reported",
          "/entity/russia", "/entity/the-national-interest", "/compare", "/compare?entity=china", "/search?q=sanctons",
-         "/editor", "/docs", "/queries", "/ontology", "/id/entity/russia"]
+         "/editor", "/docs", "/queries", "/ontology", "/id/entity/russia", "/timeline"]
 # What a page may load from: our own paths only. (Links to other sites, such as an entity's Wikidata
 # page, are plain <a href> and load nothing.)
 LOADS = re.compile(r"""<(?:script|link|img|iframe|source|audio|video)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)""", re.I)
@@ -148,3 +148,17 @@ def test_compare_groups_claims_about_an_entity_by_claimant(http):
     assert about
     for c in about:
         assert c["quote"]["text"].replace("’", "&#39;")[:20] in html or c["quote"]["text"][:20] in html
+
+
+def test_the_timeline_draws_each_event_at_its_stated_precision(http):
+    events = http.get("/api/events", params={"limit": 500}).json()["rows"]
+    html = http.get("/timeline").text
+    bars = re.findall(r'<span class="tl-bar p-(\w+)([^"]*)"\s+style="left: ([\d.]+)%; width: ([\d.]+)%"', html)
+    assert len(bars) == len(events)
+    for e, (precision, extra, _left, width) in zip(events, bars):
+        assert precision == (e.get("precision") or "none")
+        assert ("open-start" in extra) == (not e.get("earliest")) and ("open-end" in extra) == (not e.get("latest"))
+    decades = [float(w) for p, _x, _l, w in bars if p == "decade"]
+    years = [float(w) for (p, _x, _l, w), e in zip(bars, events) if p == "year" and e.get("earliest") == e.get("latest")]
+    assert decades and years and min(decades) > 5 * max(years)  # a decade is drawn as a decade, a year as a year
+    assert "relative to publication" in html or "to publication" in html

@@ -30,6 +30,7 @@ from ..namespaces import PREFIXES
 from . import data, marks
 from .annotations import web_annotations
 from .graph import neighbourhood
+from .timeline import timeline
 
 STATIC = Path(__file__).resolve().parent / "static"
 FILTERS = ("entity", "topic", "kind", "stance", "voice", "hedged")
@@ -154,6 +155,9 @@ class Web:
         return self.pages.render("compare.html", title=f"Compare: {label}" if rid else "Compare", rid=rid,
                                  label=label, groups=groups, articles=home["articles"])
 
+    async def timeline(self, request: Request) -> Response:
+        return self.pages.render("timeline.html", title="Timeline", **await timeline(self.ctx))
+
     async def editor(self, request: Request) -> Response:
         queries = self.ctx.extras.get("named_queries", {})
         from ..api.named_queries import describe
@@ -203,6 +207,7 @@ def build_router(app: FastAPI) -> APIRouter:
     router.add_api_route("/entity/{entity_id}", web.entity, methods=["GET"], name="page_entity")
     router.add_api_route("/entity/{entity_id}/graph.json", web.graph, methods=["GET"], name="page_entity_graph")
     router.add_api_route("/compare", web.compare, methods=["GET"], name="page_compare")
+    router.add_api_route("/timeline", web.timeline, methods=["GET"], name="page_timeline")
     router.add_api_route("/editor", web.editor, methods=["GET"], name="page_editor")
     router.add_api_route("/docs", web.docs, methods=["GET"], name="page_docs")
     return router

@@ -31,6 +31,7 @@ SHOTS: list[tuple[str, str, str]] = [
     ("reader-filtered.png", f"/read/{SLUG}?entity=russia", ""),
     ("entity.png", "/entity/russia", "graph"),
     ("compare.png", "/compare?entity=russia", ""),
+    ("timeline.png", "/timeline", ""),
     ("editor.png", "/editor?named=claims-by-voice", "run"),
     ("docs.png", "/docs", "docs"),
 ]
