@@ -16,14 +16,25 @@ import pyoxigraph as ox
 
 from ..api.context import AppContext
 from ..api.rest import shapes
-from ..api.rest.articles import _article_item, _sentence_rows
-from ..api.rest.common import addresses, keyset_page
+from ..api.rest.articles import _article_item
+from ..api.rest.common import addresses, keyset_page, unique_by_id
 from ..api.rest.entities import entity_item
 from ..api.rest.envelope import MAX_LIMIT
-from ..api.rest.queries import ARTICLES_PAGE, SENTENCES_PAGE, claims_page
-from ..api.rest.views import PREFIX_BLOCK, load_views, py
+from ..api.rest.queries import ARTICLES_PAGE, MENTIONS_IN_SENTENCE, NESTED_LIMIT, claims_page
+from ..api.rest.views import NODE_LIMIT, NODE_VIEW, PREFIX_BLOCK, load_views, node_view_rows, py
 
 MAX_ITEMS = 5000  # a page never lists more than this many of anything
+ARTICLE_LIMIT = 200_000
+
+# The REST API's node view and mentions-in-a-sentence queries, widened from one node to a whole
+# article: the same patterns and columns (so the same row shapes), read in one query instead of one
+# per claim and per sentence. Derived from the REST texts, so the two cannot drift apart.
+CLAIM_VIEWS_OF_ARTICLE = NODE_VIEW.replace("SELECT ?s ", "SELECT ?article ?s ", 1).replace("  ?s ?p ?o .", "  ?article cg:hasClaim ?s .\n  ?s ?p ?o .", 1).replace(
+    f"LIMIT {NODE_LIMIT}", f"LIMIT {ARTICLE_LIMIT}")
+MENTIONS_OF_ARTICLE = MENTIONS_IN_SENTENCE.replace("SELECT ?sentence ", "SELECT ?article ?sentence ", 1).replace(
+    "  ?sentence cg:hasMention ?mention .", "  ?article cg:hasSentence ?sentence .\n  ?sentence cg:hasMention ?mention .",
+    1).replace(f"LIMIT {NESTED_LIMIT + 1}", f"LIMIT {ARTICLE_LIMIT}")
+assert CLAIM_VIEWS_OF_ARTICLE != NODE_VIEW and MENTIONS_OF_ARTICLE != MENTIONS_IN_SENTENCE, "REST query texts changed"
 
 COUNTS = {
     "claims_by_kind": PREFIX_BLOCK + "SELECT ?k (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cg:Claim ; cg:claimKind ?k } "
@@ -120,18 +131,22 @@ async def _reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
     addr = addresses(ctx)
     node = ox.NamedNode(iri)
 
-    async def read_claims() -> list[dict[str, Any]]:
-        iris = await every(ctx, claims_page(frozenset({"article"})), {"article": node}, {"article": slug})
-        return [claim_card(shapes.claim_row(v, addr)) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    def read_claims() -> list[dict[str, Any]]:
+        rows = ctx.engine.run_trusted(CLAIM_VIEWS_OF_ARTICLE, {"article": node})
+        by_claim: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_claim.setdefault(r["s"].value, []).append(r)
+        views = [node_view_rows(rs, iri) for iri, rs in by_claim.items()]
+        cards = [claim_card(shapes.claim_row(v, addr)) for v in views]
+        return sorted(cards, key=lambda c: ((c.get("quote") or {}).get("begin", 0), c["id"]))
 
-    async def read_sentences() -> list[dict[str, Any]]:
-        iris = await every(ctx, SENTENCES_PAGE, {"article": node}, {"slug": slug})
-        return await asyncio.to_thread(_sentence_rows, ctx, iris, False)
+    def read_mentions() -> list[dict[str, Any]]:
+        rows = ctx.engine.run_trusted(MENTIONS_OF_ARTICLE, {"article": node})
+        return unique_by_id(shapes.mention_row(r, addr) for r in rows)
 
     # The two halves read the store independently: on two cores they overlap.
-    claims, sentences = await asyncio.gather(read_claims(), read_sentences())
-    mentions = [m for s in sentences for m in s.get("mentions", [])]
-    return {"article": article, "claims": claims, "sentences": sentences, "mentions": mentions,
+    claims, mentions = await asyncio.gather(asyncio.to_thread(read_claims), asyncio.to_thread(read_mentions))
+    return {"article": article, "claims": claims, "mentions": mentions,
             "text": (article.get("content") or {}).get("string") or ""}
 
 
