@@ -162,3 +162,33 @@ def test_the_timeline_draws_each_event_at_its_stated_precision(http):
     years = [float(w) for (p, _x, _l, w), e in zip(bars, events) if p == "year" and e.get("earliest") == e.get("latest")]
     assert decades and years and min(decades) > 5 * max(years)  # a decade is drawn as a decade, a year as a year
     assert "relative to publication" in html or "to publication" in html
+
+
+def test_a_write_shows_in_the_pages_at_once(built_store, built_settings, tmp_path):
+    """The pages keep their data per store version: a SPARQL update must not leave a stale page."""
+    from liveserver import start_server, writable_copy
+
+    token = "web-pages-token"
+    srv = start_server(writable_copy(built_settings.store, tmp_path / "copy"), tmp_path,
+                       env={"CLAIMGRAPH_UPDATE_TOKEN": token})
+    try:
+        with srv.client() as c:
+            claims = c.get("/api/claims", params={"article": SLUG, "limit": 500}).json()["rows"]
+            claim = next(x for x in claims if not x.get("note"))
+            short = claim["claimId"].split("/")[1]
+            note = "A note written after the build"
+            assert note not in c.get(f"/read/{SLUG}").text
+            people = dict(re.findall(r"<li>(\w+): (\d+)</li>", c.get("/").text)).get("Person", "0")
+            update = ("PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
+                      "INSERT DATA { GRAPH <http://example.org/web-test> {\n"
+                      f"  <{claim['id']}> cg:curatorNote \"{note}\" .\n"
+                      "  <http://example.org/web-test/someone> cg:registerId \"web-test-someone\" ; cg:entityType \"Person\" .\n"
+                      "} }")
+            r = c.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 204, r.text
+            panel = c.get(f"/read/{SLUG}").text.split(f'id="claim-{short}"')[1].split("</section>")[0]
+            assert note in panel
+            after = dict(re.findall(r"<li>(\w+): (\d+)</li>", c.get("/").text))["Person"]
+            assert int(after) == int(people) + 1
+    finally:
+        srv.stop()
