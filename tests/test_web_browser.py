@@ -208,3 +208,36 @@ def test_the_reader_is_readable_at_phone_width(offline):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
     assert page.locator("#claim-c4").is_visible()
+
+
+def test_the_keyboard_reaches_and_opens_a_claim(offline):
+    page = offline().goto(f"/read/{SLUG}")
+    page.focus("#m-c1 > a.cid")
+    assert page.evaluate("document.activeElement.closest('mark').dataset.claim") == "c1"
+    page.keyboard.press("Enter")
+    assert page.locator("#claim-c1").is_visible()
+    assert page.evaluate("document.activeElement.id") == "claim-c1"  # focus moves to the panel
+    page.keyboard.press("Escape")
+    assert not page.locator("#claim-c1").is_visible()
+    assert page.evaluate("document.activeElement.closest('mark').dataset.claim") == "c1"  # and back
+
+
+def test_the_print_view_shows_every_label_inline(offline):
+    page = offline().goto(f"/read/{SLUG}")
+    page.emulate_media(media="print")
+    first = page.locator("#text mark.claim").first
+    kind, voice = first.get_attribute("data-kind"), first.get_attribute("data-voice")
+    label = first.evaluate("m => getComputedStyle(m, '::after').content")
+    assert kind in label and voice in label
+    assert page.locator(".panel:visible").count() == page.locator(".panel").count()  # every claim's panel printed
+
+
+def test_a_claims_sparql_link_runs_in_the_editor_and_selects_it(offline):
+    page = offline().goto(f"/read/{SLUG}?claim=c2#claim-c2")
+    page.locator("#claim-c2 a", has_text="SPARQL that selects it").click()
+    page.wait_for_url(re.compile(r"/editor\?query="))
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    table = page.locator(".yasr table tbody").inner_text()
+    assert "claimKind" in table and "quote" in table  # the claim's own triples
