@@ -192,3 +192,12 @@ def test_a_write_shows_in_the_pages_at_once(built_store, built_settings, tmp_pat
             assert int(after) == int(people) + 1
     finally:
         srv.stop()
+
+
+def test_every_mention_has_a_stable_deep_link(http):
+    html = http.get(f"/read/{SLUG}").text
+    sentences = http.get(f"/api/articles/{SLUG}/sentences", params={"limit": 500}).json()["rows"]
+    mentions = [m for s in sentences for m in s.get("mentions", [])]
+    assert mentions
+    for m in mentions:
+        assert f'id="mention-{m["id"].rsplit("/", 1)[-1]}"' in html

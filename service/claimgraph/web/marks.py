@@ -60,8 +60,10 @@ def _mention_span(m: dict[str, Any], dim: bool) -> Span | None:
     ent = m.get("entity") or {}
     rid = short_entity(ent.get("id", ""))
     cls = "mention off" if dim else "mention"
-    tag = Markup('<span class="{}" data-entity="{}" title="{}">').format(cls, rid, ent.get("label") or rid)
-    return Span(m["begin"], m["end"], 2, lambda _first: tag, "span")
+    tag = Markup('<span class="{}" data-entity="{}" title="{}"').format(cls, rid, ent.get("label") or rid)
+    # The first piece carries the mention's own id, so #mention-<id> is a stable deep link to it.
+    anchor = Markup(' id="mention-{}">').format(str(m.get("id", "")).rsplit("/", 1)[-1])
+    return Span(m["begin"], m["end"], 2, lambda first: tag + (anchor if first and m.get("id") else Markup(">")), "span")
 
 
 def _hedge_span(h: dict[str, Any]) -> Span | None:
