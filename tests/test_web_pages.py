@@ -201,3 +201,15 @@ def test_every_mention_has_a_stable_deep_link(http):
     assert mentions
     for m in mentions:
         assert f'id="mention-{m["id"].rsplit("/", 1)[-1]}"' in html
+
+
+def test_every_entity_has_a_page_a_graph_and_a_comparison(http):
+    ids = [r["registerId"] for r in http.get("/api/entities", params={"limit": 500}).json()["rows"]]
+    assert len(ids) > 20
+    for rid in ids:
+        page = http.get(f"/entity/{rid}")
+        assert page.status_code == 200, rid
+        made = http.get("/api/claims", params={"claimant": rid, "limit": 500}).json()["count"]
+        assert f"Claims made by" in page.text and f"({made})</h2>" in page.text, rid
+        assert http.get(f"/entity/{rid}/graph.json").status_code == 200
+        assert http.get("/compare", params={"entity": rid}).status_code == 200
