@@ -213,3 +213,22 @@ def test_every_entity_has_a_page_a_graph_and_a_comparison(http):
         assert f"Claims made by" in page.text and f"({made})</h2>" in page.text, rid
         assert http.get(f"/entity/{rid}/graph.json").status_code == 200
         assert http.get("/compare", params={"entity": rid}).status_code == 200
+
+
+def test_claim_cards_read_one_or_several_hedges_and_stance_targets():
+    """The pages take the REST claim row as it is now, or with several hedges and per-target stances."""
+    from claimgraph.web.data import claim_card
+    from claimgraph.web.marks import matches
+
+    base = {"id": "x", "claimId": "a/c1", "attribution": "reported", "kind": "causal"}
+    one = claim_card({**base, "stance": "critical", "stanceToward": {"id": "http://h/id/entity/russia"},
+                      "hedge": {"text": "seem to", "begin": 1, "end": 8}})
+    assert one["stances"] == [{"stance": "critical", "toward": {"id": "http://h/id/entity/russia"}}]
+    assert [h["text"] for h in one["hedges"]] == ["seem to"] and "http://h/id/entity/russia" in one["related"]
+    two = claim_card({**base, "stances": [{"stance": "critical", "toward": {"id": "http://h/id/entity/a"}},
+                                          {"stance": "favourable", "toward": {"id": "http://h/id/entity/b"}}],
+                      "hedges": [{"text": "On paper", "begin": 0, "end": 8}, {"text": "could", "begin": 15, "end": 20}]})
+    assert two["stance"] == "mixed" and two["stance_words"] == ["critical", "favourable"]
+    assert len(two["hedges"]) == 2 and len(two["towards"]) == 2
+    assert matches(two, {"stance": "favourable"}) and matches(two, {"entity": "b"})
+    assert not matches(two, {"stance": "neutral"}) and not matches(one, {"entity": "b"})

@@ -88,11 +88,34 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _stances(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """[{stance, toward}] from a row with one stance and one target, one stance and several targets,
+    or a list of stances each with its own target (the reading model's second edition)."""
+    out = []
+    for st in _as_list(row.get("stances")):
+        if isinstance(st, dict):
+            out.append({"stance": st.get("stance"), "toward": st.get("toward") or st.get("stanceToward")})
+    if out:
+        return out
+    words = [w if isinstance(w, str) else (w or {}).get("stance") for w in _as_list(row.get("stance"))]
+    towards = [t for t in _as_list(row.get("stanceToward")) if t]
+    if towards and len(words) == len(towards):
+        return [{"stance": w, "toward": t} for w, t in zip(words, towards)]
+    if towards:
+        return [{"stance": t.get("stance") or (words[0] if words else None), "toward": t} for t in towards]
+    return [{"stance": w, "toward": None} for w in words]
+
+
 def claim_card(row: dict[str, Any]) -> dict[str, Any]:
     """A claim row with list-valued hedges and stance targets whatever shape the REST row has."""
     card = dict(row)
     card["hedges"] = [h for h in _as_list(row.get("hedges")) or _as_list(row.get("hedge")) if h]
-    card["towards"] = [t for t in _as_list(row.get("stanceToward")) if t]
+    card["stances"] = _stances(row)
+    card["stance_words"] = sorted({st["stance"] for st in card["stances"] if st["stance"]})
+    if not isinstance(row.get("stance"), str):
+        words = card["stance_words"]
+        card["stance"] = words[0] if len(words) == 1 else ("mixed" if words else None)
+    card["towards"] = [st["toward"] for st in card["stances"] if st["toward"]]
     card["voice"] = row.get("attribution") or "unknown"
     card["short"] = str(row.get("claimId", "")).rsplit("/", 1)[-1]
     related = {r["id"] for r in _as_list(row.get("about")) + card["towards"] + _as_list(row.get("topics")) if r}
@@ -183,7 +206,7 @@ def facets(claims: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> dict
         "topic": tally([(short_entity(t["id"]), t.get("label") or t["id"]) for c in claims
                         for t in _as_list(c.get("topics")) if short_entity(t["id"])]),
         "kind": tally([(c["kind"], c["kind"]) for c in claims if c.get("kind")]),
-        "stance": tally([(c["stance"], c["stance"]) for c in claims if c.get("stance")]),
+        "stance": tally([(w, w) for c in claims for w in c["stance_words"]]),
         "voice": tally([(c["voice"], c["voice"]) for c in claims]),
         "hedged": tally([("yes" if c.get("hedged") else "no", "hedged" if c.get("hedged") else "not hedged")
                          for c in claims]),

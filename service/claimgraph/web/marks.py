@@ -41,7 +41,7 @@ def _claim_span(c: dict[str, Any], on: bool) -> Span | None:
     topics = " ".join(short_entity(t["id"]) for t in c.get("topics") or [] if short_entity(t["id"]))
     attrs = Markup(' class="{}" data-claim="{}" data-kind="{}" data-voice="{}" data-stance="{}" data-hedged="{}" '
                    'data-entities="{}" data-topics="{}"').format(
-        " ".join(classes), short, c.get("kind") or "", c["voice"], c.get("stance") or "",
+        " ".join(classes), short, c.get("kind") or "", c["voice"], " ".join(c["stance_words"]),
         "yes" if c.get("hedged") else "no", " ".join(filter(None, (short_entity(i) for i in c["related"]))), topics)
     voice = "reported" if c["voice"] == "reported" else "author's own voice"
     label = f"claim {short}: {c.get('kind') or ''}, {voice}"
@@ -126,7 +126,7 @@ def matches(c: dict[str, Any], f: dict[str, str]) -> bool:
         return False
     if f.get("kind") and c.get("kind") != f["kind"]:
         return False
-    if f.get("stance") and c.get("stance") != f["stance"]:
+    if f.get("stance") and f["stance"] not in c["stance_words"]:
         return False
     if f.get("voice") and c["voice"] != f["voice"]:
         return False

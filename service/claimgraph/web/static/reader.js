@@ -63,7 +63,7 @@
     if (f.entity && (" " + m.dataset.entities + " ").indexOf(" " + f.entity + " ") < 0) return false;
     if (f.topic && (" " + m.dataset.topics + " ").indexOf(" " + f.topic + " ") < 0) return false;
     if (f.kind && m.dataset.kind !== f.kind) return false;
-    if (f.stance && m.dataset.stance !== f.stance) return false;
+    if (f.stance && (" " + m.dataset.stance + " ").indexOf(" " + f.stance + " ") < 0) return false;
     if (f.voice && m.dataset.voice !== f.voice) return false;
     if (f.hedged && m.dataset.hedged !== f.hedged) return false;
     return true;
