@@ -210,7 +210,7 @@ def test_every_entity_has_a_page_a_graph_and_a_comparison(http):
         page = http.get(f"/entity/{rid}")
         assert page.status_code == 200, rid
         made = http.get("/api/claims", params={"claimant": rid, "limit": 500}).json()["count"]
-        assert f"Claims made by" in page.text and f"({made})</h2>" in page.text, rid
+        assert "Claims made by" in page.text and f"({made})</h2>" in page.text, rid
         assert http.get(f"/entity/{rid}/graph.json").status_code == 200
         assert http.get("/compare", params={"entity": rid}).status_code == 200
 
