@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test bench soak fuzz clean
+.PHONY: setup build serve test bench soak fuzz clean screenshots
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -25,7 +25,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The pages' browser assets (YASGUI, Swagger UI, axe-core, cytoscape): pinned npm tarballs,
+# integrity-checked, copied under web/static/vendor/ (claimgraph/web/vendor.py); never a CDN at run time.
 setup: $(VENV)/.installed
+	$(BIN)/python -m claimgraph.web.vendor
 
 build: setup
 	$(BIN)/claimgraph build
@@ -55,6 +58,10 @@ fuzz: setup
 soak: build
 	mkdir -p bench/out
 	$(BIN)/python bench/soak.py --store var/store --minutes 30 --token soak-$$$$ --json bench/out/soak.json
+
+# A PNG of each page kind into docs/screenshots/ (Debian's chromium, headless, through Playwright).
+screenshots: build
+	$(BIN)/python -m claimgraph.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -437,8 +437,9 @@ def test_the_queries_page_shows_each_query_with_a_runnable_example(http):
     for q in listing:
         assert f'id="{q["name"]}"' in page.text and q["title"].replace('"', "&#34;") in page.text.replace("&quot;", "&#34;")
         assert f'href="{q["example_url"].replace("&", "&amp;")}"' in page.text
-    # The page's form sends the example SPARQL to /sparql as GET query= with format=json.
+    # Each example opens in the SPARQL editor; the SPARQL it shows runs as-is on /sparql.
     q = next(q for q in listing if q["name"] == "hedged-claims")
     r = http.get("/sparql", params={"query": q["example_sparql"], "format": "json"})
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == len(run(http, "hedged-claims"))
-    assert '<form method="get" action="/sparql">' in page.text and 'name="query"' in page.text
+    for q in listing:
+        assert f'href="/editor?named={q["name"]}"' in page.text

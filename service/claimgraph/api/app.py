@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "reconciliation. Errors share one shape: {ok: false, error: {status, code, message, parameter}}.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # /docs is the web app's own page (web/routes.py): Swagger UI served from /static, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from . import exports, reconcile
 from . import graph_store, ops, sparql
 from . import linked_data, named_queries, rest
+from ..web import routes as web
 from .openapi_doc import complete
 
 # (path, methods, handler, name, include in OpenAPI)
@@ -30,6 +31,8 @@ ROUTERS += [reconcile.router, exports.router]  # /reconcile… ; /dumps…, /exp
 # /api/… REST lookups; /api/queries/… named queries (built from queries/*.rq); Linked Data under the
 # base IRI's path (/id/… by default), /ontology…, /context.jsonld.
 ROUTERS += [rest.router, named_queries.build_router, linked_data.build_router]
+# The web app (web/routes.py): /, /search, /read/…, /entity/…, /compare, /editor, /docs; /static.
+ROUTERS += [web.build_router]
 
 
 def mount(app: FastAPI) -> None:
@@ -38,6 +41,7 @@ def mount(app: FastAPI) -> None:
     for router in ROUTERS:
         # A factory (a function of the app) builds routes that depend on the deployment's settings.
         app.include_router(router if isinstance(router, APIRouter) else router(app))
+    web.mount_static(app)
     _valid_openapi(app)
 
 
