@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup build serve test bench clean
+.PHONY: setup build serve test bench clean w3c
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -35,6 +35,10 @@ serve: build
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The W3C SPARQL 1.1 suites over HTTP: claimgraph, oxigraph serve and the engine in-process, one run.
+w3c: setup
+	cd tests && ../$(BIN)/python -m support.w3c.run
 
 $(VENV)/.bench: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test,bench]'

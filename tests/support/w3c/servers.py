@@ -31,6 +31,14 @@ class Server:
     proc: subprocess.Popen
     headers: dict[str, str]
 
+    def syntax_error(self, status: int, body: str) -> bool:
+        """Whether an answer refuses the request as malformed SPARQL (not for what it would do)."""
+        if status != 400:
+            return False
+        if self.name != "claimgraph":
+            return True  # oxigraph serve: 400 for a parse error, 500 for an evaluation error
+        return any(f'"code":"{code}"' in body for code in ("syntax_error", "malformed_query"))
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
