@@ -9,8 +9,9 @@ PYTHON ?= $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
 	  { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# CLAIMGRAPH_HOST / CLAIMGRAPH_PORT work with make serve too (make's own HOST= / PORT= win).
+HOST   ?= $(or $(CLAIMGRAPH_HOST),127.0.0.1)
+PORT   ?= $(or $(CLAIMGRAPH_PORT),8000)
 
 .PHONY: setup build serve test bench clean w3c
 

@@ -31,6 +31,22 @@ EXCLUDED = {
 }
 
 
+# The 18 prose tests of http-rdf-update/manifest.ttl are marked dawg:Deprecated ("in favor of the
+# tests in ../graph-store-protocol/manifest.ttl", which all pass). Seven cannot pass on any server
+# as written; oxigraph serve fails the same seven (make w3c).
+PROSE_DEFECTS = {
+    "put__default_graph": "expects 201 for a PUT to the default graph, which always exists; the current "
+                          "manifest (put_get_default) accepts 200, 201 or 204",
+    "delete__existing_graph": "deletes person/2.ttl, which no test of the sequence creates (404)",
+    "post__existing_graph": "its Turtle body lacks the final '.' (a syntax error, 400)",
+    "get_of_post__existing_graph": "expects the triple of the invalid POST before it",
+    "post__multipart_formdata": "its Turtle parts lack the final '.' (a syntax error, 400)",
+    "get_of_post__multipart_formdata": "expects the triples of the invalid POST before it",
+    "get_of_put__default_graph": "expects only the default graph's triples, but claimgraph's default graph "
+                                 "is the union of all graphs (sd:UnionDefaultGraph), which holds person/1 too",
+}
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     cases = all_cases()
@@ -48,9 +64,17 @@ def outcomes(tmp_path_factory):
 def test_every_protocol_test_passes(outcomes, suite):
     cases, _engine, served = outcomes
     ids = [c.id for c in cases if suite_of(c) == suite]
-    assert len(ids) == {"protocol": 34, "graph-store": 13}[suite]
+    assert len(ids) == {"protocol": 34, "graph-store": 14}[suite]
     failed = [f"{i}: {served[i].detail}" for i in ids if not served[i].passed]
     assert not failed, "\n".join(failed)
+
+
+def test_the_deprecated_graph_store_prose_tests_fail_only_on_their_defects(outcomes):
+    cases, _engine, served = outcomes
+    ids = [c.id for c in cases if suite_of(c) == "graph-store-prose"]
+    assert len(ids) == 18
+    failed = {i.split("/")[1] for i in ids if not served[i].passed}
+    assert failed == set(PROSE_DEFECTS), {i: served[i].detail for i in ids if not served[i].passed}
 
 
 @pytest.mark.parametrize("suite", ["query", "query-syntax", "update", "update-syntax"])
@@ -72,9 +96,11 @@ def test_exclusions_are_still_refused_by_policy(outcomes):
 
 
 def test_the_suites_are_all_there():
-    counts = {s: 0 for s in ("protocol", "graph-store", "query", "query-syntax", "update", "update-syntax")}
+    counts = {s: 0 for s in ("protocol", "graph-store", "graph-store-prose", "query", "query-syntax", "update",
+                             "update-syntax")}
     for c in all_cases():
         counts[suite_of(c)] += 1
-    assert counts == {"protocol": 34, "graph-store": 13, "query": 235, "query-syntax": 106, "update": 94,
+    assert counts == {"protocol": 34, "graph-store": 14, "graph-store-prose": 18, "query": 235, "query-syntax": 106,
+                      "update": 94,
                       "update-syntax": 63}, counts
     assert manifest.ROOT.joinpath("protocol", "manifest.ttl").exists()

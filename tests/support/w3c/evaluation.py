@@ -123,6 +123,10 @@ def run_query(d: Driver, case: Case) -> Outcome:
     return Outcome(case, False, f"expected {str(expected)[:300]}\n  got {str(actual)[:300]}")
 
 
+def _file_triples(iri: str) -> set[str]:
+    return set(compare.parse_triples(local(iri).read_bytes(), compare.RDF_FORMATS[iri.rsplit(".", 1)[-1]], iri))
+
+
 def run_update(d: Driver, case: Case) -> Outcome:
     d.reset()
     for f in case.data:
@@ -142,10 +146,10 @@ def run_update(d: Driver, case: Case) -> Outcome:
     default = d.graph(DEFAULT_AS_NAMED)
     expected_default: set[str] = set()
     for f in case.result_data:
-        expected_default |= set(compare.parse_triples(local(f).read_bytes(), compare.RDF_FORMATS[f.rsplit('.', 1)[-1]], f))
+        expected_default |= _file_triples(f)
     expected: dict[str, set[str]] = {}
     for g, f in case.result_graphs:
-        triples = set(compare.parse_triples(local(f).read_bytes(), compare.RDF_FORMATS[f.rsplit('.', 1)[-1]], f))
+        triples = _file_triples(f)
         if triples:
             expected[g] = expected.get(g, set()) | triples
     problems = []

@@ -67,35 +67,40 @@ def _graphs(g: rdflib.Graph, node: rdflib.term.Node, pred: rdflib.URIRef) -> lis
     return out
 
 
-def load(suite: str, manifest: str = "manifest.ttl") -> list[Case]:
+def load(suite: str, manifest: str = "manifest.ttl", unlisted: bool = False) -> list[Case]:
+    """The manifest's tests in mf:entries order; with `unlisted`, also tests it defines but does
+    not list (graph-store-protocol/manifest-direct.ttl defines head_non_existing_direct so)."""
     path = ROOT / suite / manifest
     g = rdflib.Graph()
     g.parse(path, format="turtle", publicID=f"{BASE}{suite}/{manifest}")
     cases: list[Case] = []
-    for man in g.subjects(RDF.type, MF.Manifest):
-        for lst in g.objects(man, MF.entries):
-            for entry in Collection(g, lst):
-                kind = str(g.value(entry, RDF.type)).split("#")[-1]
-                name = str(entry).split("#")[-1]
-                approval = g.value(entry, DAWGT.approval)
-                case = Case(suite, name, kind, str(g.value(entry, MF.name) or name),
-                            approval is None or str(approval).endswith("Approved"), node=entry, graph=g)
-                action = g.value(entry, MF.action)
-                if kind.endswith("SyntaxTest11") or kind.endswith("SyntaxTest"):
-                    case.query = str(action)
-                elif kind in ("QueryEvaluationTest", "CSVResultFormatTest"):
-                    case.query = str(g.value(action, QT.query))
-                    case.data = [str(d) for d in g.objects(action, QT.data)]
-                    case.graph_data = _graphs(g, action, QT.graphData)
-                    result = g.value(entry, MF.result)
-                    case.result = str(result) if result is not None else None
-                elif kind == "UpdateEvaluationTest":
-                    case.query = str(g.value(action, UT.request))
-                    case.data = [str(d) for d in g.objects(action, UT.data)]
-                    case.graph_data = _graphs(g, action, UT.graphData)
-                    result = g.value(entry, MF.result)
-                    if result is not None:
-                        case.result_data = [str(d) for d in g.objects(result, UT.data)]
-                        case.result_graphs = _graphs(g, result, UT.graphData)
-                cases.append(case)
+    entries = [e for man in g.subjects(RDF.type, MF.Manifest) for lst in g.objects(man, MF.entries)
+               for e in Collection(g, lst)]
+    if unlisted:
+        entries += sorted({s for s, t in g.subject_objects(RDF.type)
+                           if str(t).startswith(str(MF)) and str(t).endswith("Test") and s not in entries})
+    for entry in entries:
+        kind = str(g.value(entry, RDF.type)).split("#")[-1]
+        name = str(entry).split("#")[-1]
+        approval = g.value(entry, DAWGT.approval)
+        case = Case(suite, name, kind, str(g.value(entry, MF.name) or name),
+                    approval is None or str(approval).endswith("Approved"), node=entry, graph=g)
+        action = g.value(entry, MF.action)
+        if kind.endswith("SyntaxTest11") or kind.endswith("SyntaxTest"):
+            case.query = str(action)
+        elif kind in ("QueryEvaluationTest", "CSVResultFormatTest"):
+            case.query = str(g.value(action, QT.query))
+            case.data = [str(d) for d in g.objects(action, QT.data)]
+            case.graph_data = _graphs(g, action, QT.graphData)
+            result = g.value(entry, MF.result)
+            case.result = str(result) if result is not None else None
+        elif kind == "UpdateEvaluationTest":
+            case.query = str(g.value(action, UT.request))
+            case.data = [str(d) for d in g.objects(action, UT.data)]
+            case.graph_data = _graphs(g, action, UT.graphData)
+            result = g.value(entry, MF.result)
+            if result is not None:
+                case.result_data = [str(d) for d in g.objects(result, UT.data)]
+                case.result_graphs = _graphs(g, result, UT.graphData)
+        cases.append(case)
     return cases

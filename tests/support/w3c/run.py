@@ -25,6 +25,7 @@ from .servers import start_claimgraph, start_oxigraph
 SUITES = {
     "protocol": "SPARQL 1.1 Protocol (protocol/manifest.ttl)",
     "graph-store": "Graph Store Protocol (graph-store-protocol/manifest-{indirect,direct}.ttl)",
+    "graph-store-prose": "Graph Store Protocol, the 18 prose tests (http-rdf-update/manifest.ttl)",
     "query": "query evaluation (QueryEvaluationTest, CSVResultFormatTest)",
     "query-syntax": "query syntax (syntax-query, syntax-fed, negative tests in the query dirs)",
     "update": "update evaluation (UpdateEvaluationTest)",
@@ -36,7 +37,7 @@ def suite_of(case: manifest.Case) -> str:
     if case.kind == "ProtocolTest":
         return "protocol"
     if case.kind == "GraphStoreProtocolTest":
-        return "graph-store"
+        return "graph-store-prose" if case.suite == "http-rdf-update" else "graph-store"
     if case.kind in ("QueryEvaluationTest", "CSVResultFormatTest"):
         return "query"
     if case.kind == "UpdateEvaluationTest":
@@ -45,16 +46,25 @@ def suite_of(case: manifest.Case) -> str:
 
 
 def all_cases() -> list[manifest.Case]:
-    cases = protocol.cases(manifest.load)
+    cases = protocol.cases(manifest.load) + protocol.prose_cases(manifest.load)
     for d in manifest.QUERY_DIRS + manifest.UPDATE_DIRS:
         cases += manifest.load(d)
     return cases
 
 
 def run_all(driver, cases: list[manifest.Case]) -> dict[str, Outcome]:  # noqa: ANN001 - Driver or EngineDriver
-    out = {}
+    out: dict[str, Outcome | None] = {}
+    prose_state: dict[str, str] | None = None
     for case in cases:
-        if suite_of(case) in ("protocol", "graph-store"):
+        if suite_of(case) == "graph-store-prose":
+            if not isinstance(driver, Driver):
+                out[case.id] = None
+                continue
+            if prose_state is None:  # the 18 run in order on one store: empty it once, first
+                driver.reset()
+                prose_state = {}
+            out[case.id] = protocol.run_prose(driver, case, prose_state)
+        elif suite_of(case) in ("protocol", "graph-store"):
             out[case.id] = protocol.run_exchange(driver, case) if isinstance(driver, Driver) else None
         else:
             out[case.id] = run(driver, case)
@@ -85,7 +95,7 @@ def regressions(cases: list[manifest.Case], results: dict[str, dict[str, Outcome
         if o.passed:
             continue
         ref = engine.get(c.id)
-        if suite_of(c) in ("protocol", "graph-store") or ref is None or ref.passed:
+        if suite_of(c) in ("protocol", "graph-store", "graph-store-prose") or ref is None or ref.passed:
             bad.append(o)
     return bad
 
@@ -100,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, dict[str, Outcome]] = {"engine": run_all(EngineDriver(), cases)}
     with tempfile.TemporaryDirectory() as tmp:
-        starters = [("claimgraph", start_claimgraph)] + ([] if args.no_oxigraph else [("oxigraph serve", start_oxigraph)])
+        starters = [("claimgraph", start_claimgraph)]
+        if not args.no_oxigraph:
+            starters.append(("oxigraph serve", start_oxigraph))
         for name, start in starters:
             server = start(Path(tmp), free_port())
             try:
