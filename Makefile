@@ -9,10 +9,11 @@ PYTHON ?= $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
 	  { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# CLAIMGRAPH_HOST / CLAIMGRAPH_PORT work with make serve too (make's own HOST= / PORT= win).
+HOST   ?= $(or $(CLAIMGRAPH_HOST),127.0.0.1)
+PORT   ?= $(or $(CLAIMGRAPH_PORT),8000)
 
-.PHONY: setup build serve test bench soak fuzz clean screenshots
+.PHONY: setup build serve test bench soak fuzz clean screenshots w3c
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -38,6 +39,10 @@ serve: build
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The W3C SPARQL 1.1 suites over HTTP: claimgraph, oxigraph serve and the engine in-process, one run.
+w3c: setup
+	cd tests && ../$(BIN)/python -m support.w3c.run
 
 $(VENV)/.bench: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test,bench]'
