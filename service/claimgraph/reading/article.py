@@ -63,9 +63,14 @@ class ArticleReader:
         if allow_author and value == AUTHOR:
             return True
         if value not in self.entities:
-            f.problem(f"{f.what}: unknown entity {value!r} in {key}", key=key)
+            from .hints import suggest_entities
+
+            f.problem(f"{f.what}: unknown entity {value!r} in {key}{suggest_entities(value, self.entities)}", key=key)
             return False
         return True
+
+    def load_doc(self):  # noqa: ANN201 - (YAML tree, problems); a subclass may take keys out first
+        return load_yaml(self.folder / "reading.yaml", self.file)
 
     def read(self) -> Article | None:
         if not SLUG.match(self.slug):
@@ -80,7 +85,7 @@ class ArticleReader:
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(self.text_file, 1, f"not valid UTF-8 at byte {exc.start}"))
             return None
-        doc, errs = load_yaml(self.folder / "reading.yaml", self.file)
+        doc, errs = self.load_doc()
         if errs:
             self.problems.extend(errs)
             return None
@@ -182,7 +187,8 @@ class ArticleReader:
             role = f.choice("role", MENTION_ROLES, default="other") or "other"
             if words is None or not self.entity_ref(f, "entity", entity):
                 continue
-            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}")
+            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}",
+                          whole_words=True)
             if isinstance(span, str):
                 f.problem(f"mention in {sentence.id}: {span}", key="text")
                 continue
