@@ -127,6 +127,10 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             for ref in refs:
                 if ref not in entities:
                     problems.append(Problem(shown, e.line, f"entity {e.id}: {key} refers to unknown entity {ref!r}"))
+        if e.type == "State" and not e.wikidata:
+            # SHACL StateShape asks for it; said here, with the line, rather than after the build.
+            problems.append(Problem(shown, e.line, f"entity {e.id}: a State needs its verified wikidata QID "
+                                    "(SHACL StateShape); find it before adding the state"))
         if (e.applied_by or e.applied_to) and e.type != "Policy":
             problems.append(Problem(shown, e.line, f"entity {e.id}: appliedBy/appliedTo only apply to a Policy"))
     return entities, problems

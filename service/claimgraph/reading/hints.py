@@ -7,8 +7,6 @@ points; otherwise the nearest passage of the text is shown.
 
 from __future__ import annotations
 
-import unicodedata
-
 from rapidfuzz import fuzz, process
 
 from .locate import _short, whole_word_occurrences
@@ -26,8 +24,7 @@ def fold(s: str) -> str:
 
 
 def describe(ch: str) -> str:
-    name = unicodedata.name(ch, "").lower()
-    return f"{ch} (U+{ord(ch):04X}{', ' + name if name else ''})"
+    return f"{ch} (U+{ord(ch):04X})"
 
 
 def differing(found: str, typed: str) -> list[str]:
@@ -51,16 +48,16 @@ def not_found(text: str, words: str, begin: int, end: int, scope: str, whole_wor
     msg = f"{_short(words)} not found in {scope}"
     # Fold both sides the same way; "…" folds to three characters, so fold char by char
     # only where lengths agree (the common case: one lookalike for one character).
-    folded_region, folded_words = fold(region), fold(words)
-    if len(folded_region) == len(region) and len(folded_words) == len(words):
-        at = folded_region.find(folded_words)
-        if at >= 0:
-            found = region[at:at + len(words)]
-            return f"{msg}: {'; '.join(differing(found, words))}; copy the words from article.txt ({found!r})"
     if whole_words and words in region:
         inside = region.find(words)
         return (f"{msg} as a whole word: it occurs only inside a longer word "
                 f"({region[max(0, inside - 10):inside + len(words) + 10]!r}); mentions match whole words")
+    folded_region, folded_words = fold(region), fold(words)
+    if len(folded_region) == len(region) and len(folded_words) == len(words):
+        at = folded_region.find(folded_words)
+        if at >= 0 and (notes := differing(region[at:at + len(words)], words)):
+            found = region[at:at + len(words)]
+            return f"{msg}: {'; '.join(notes)}; copy the words from article.txt ({found!r})"
     if not region.strip():
         return msg
     # The nearest passage: the best-aligned stretch of the region, widened to whole words.
