@@ -201,3 +201,14 @@ def test_no_draft_item_reaches_a_curated_graph_in_the_corpus(drafted: Path):
         assert all(not draft.is_draft(f"mention:{m.id}") for m in s.mentions)
     assert article.claims == [] and article.events == [] and article.policies == []
     assert draft.claims and all(c.rule for c in draft.claims)
+
+
+def test_draft_benchmark_prints_its_table():
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "draft.py")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| article | sentence units exact | mention precision | mention recall |")
+    seed = next(line for line in rows if line.startswith("| seed: us-russia-reconfiguration"))
+    assert seed.split(" | ")[1] == "31/31 (100%)"
+    assert len([line for line in rows if line.startswith("| test: ")]) == 3
