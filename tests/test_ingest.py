@@ -58,12 +58,12 @@ def test_add_saved_html_page_writes_text_and_start_of_reading(data: Path):
     assert ingest["sha256"] == hashlib.sha256((folder / "article.txt").read_bytes()).hexdigest()
 
 
-def test_add_plain_text_keeps_the_words_and_refuses_to_overwrite(tmp_path: Path, data: Path):
+def test_add_plain_text_keeps_the_bytes_and_refuses_to_overwrite(tmp_path: Path, data: Path):
     src = tmp_path / "note.txt"
-    src.write_bytes("First paragraph with a curly ’ apostrophe.  \r\n\r\nSecond — with a dash.\r\n".encode())
+    body = "First paragraph with a curly ’ apostrophe.\n\nSecond — with a dash, no final newline".encode()
+    src.write_bytes(b"\xef\xbb\xbf" + body)   # a byte-order mark is not text
     add_article(str(src), data, slug="note", title="A note")
-    assert (data / "articles" / "note" / "article.txt").read_bytes().decode() == (
-        "First paragraph with a curly ’ apostrophe.\nSecond — with a dash.\n")
+    assert (data / "articles" / "note" / "article.txt").read_bytes() == body
     with pytest.raises(AddFailed, match="already exists; nothing was changed"):
         add_article(str(src), data, slug="note")
 

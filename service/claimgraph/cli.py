@@ -193,7 +193,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not args.accept and not args.reject:
         for it in left:
             print(f"{shown}:{it.line}: {it.kind} {it.id}: {it.words[:70]!r}  [{it.rule[:90]}]")
-    print(f"{len(left)} item(s) still draft in {shown}", file=sys.stderr if left else sys.stdout)
+    print(f"{len(left)} item(s) still draft in {shown}")
     return 0
 
 

@@ -40,10 +40,10 @@ def from_plain(raw: bytes, shown: str) -> Extracted:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ExtractionFailed(f"{shown}: not valid UTF-8 at byte {exc.start}; save the text as UTF-8") from None
-    text = _lines(unicodedata.normalize("NFC", text))
+    # A text file is the text: kept exactly (a byte-order mark aside), so its offsets are the file's.
     if not text.strip():
         raise ExtractionFailed(f"{shown}: the file holds no text")
-    return Extracted(text=text, tools={"extractor": "plain text (UTF-8, one paragraph per line)"})
+    return Extracted(text=text, tools={"extractor": "plain text file (UTF-8, kept as is)"})
 
 
 def _html_lang(html: bytes) -> str | None:

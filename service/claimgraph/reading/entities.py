@@ -89,6 +89,10 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
         if wikidata is not None and not QID.match(wikidata):
             f.problem(f"entity {eid}: wikidata {wikidata!r} is not a QID like Q159", key="wikidata")
             wikidata = None
+        if etype == "State" and "wikidata" not in f.node:
+            # SHACL StateShape asks for it; said here, with the line, rather than after the build.
+            f.problem(f"entity {eid}: a State needs its verified wikidata QID (SHACL StateShape); "
+                      "find it before adding the state")
         links: dict[str, str] = {}
         lnode = f.mapping("links")
         if lnode is not None:
@@ -127,10 +131,6 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             for ref in refs:
                 if ref not in entities:
                     problems.append(Problem(shown, e.line, f"entity {e.id}: {key} refers to unknown entity {ref!r}"))
-        if e.type == "State" and not e.wikidata:
-            # SHACL StateShape asks for it; said here, with the line, rather than after the build.
-            problems.append(Problem(shown, e.line, f"entity {e.id}: a State needs its verified wikidata QID "
-                                    "(SHACL StateShape); find it before adding the state"))
         if (e.applied_by or e.applied_to) and e.type != "Policy":
             problems.append(Problem(shown, e.line, f"entity {e.id}: appliedBy/appliedTo only apply to a Policy"))
     return entities, problems
