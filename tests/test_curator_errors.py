@@ -139,3 +139,17 @@ def test_every_key_the_build_reads_is_documented():
     assert {"published", "note", "sentence", "occurrence", "status", "source"} <= keys
     missing = sorted(k for k in keys if not re.search(rf"(^|[\s{{,`]){k}:", doc, re.M))
     assert not missing, f"keys the build reads but data/README.md does not show: {missing}"
+
+
+def test_readme_example_is_the_seed_reading_verbatim():
+    doc = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    block = doc.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("\n```", 1)[0]
+    seed = (ROOT / "data" / "articles" / SEED / "reading.yaml").read_text(encoding="utf-8").split("\n")
+    at = 0
+    for line in block.split("\n"):
+        if line.strip() and line not in ("sentences:", "claims:", "events:", "policies:"):
+            at = seed.index(line, at) + 1   # every line is the seed's, in the seed's order
+    parsed = yaml.safe_load(block)
+    assert parsed["article"]["publisher"] == "strategic-culture-foundation"
+    assert [s["id"] for s in parsed["sentences"]] == ["s1", "s2", "s3", "s4"]
+    assert parsed["claims"] and parsed["events"] and parsed["policies"]
