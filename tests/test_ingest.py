@@ -167,3 +167,12 @@ def test_cli_add_refuses_loopback_with_exit_2_and_no_trace(server: str, data: Pa
     assert r.returncode == 2
     assert "add: refused to fetch the URL: 127.0.0.1 resolves to 127.0.0.1 is a loopback address" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_an_added_article_waits_for_its_draft_with_one_clear_message(data: Path):
+    from claimgraph.reading import load_corpus
+
+    add_article(str(PAGE), data, slug="lakeside")
+    _, problems = load_corpus(data, strict=False)
+    mine = [str(p) for p in problems if "lakeside" in p.file]
+    assert mine == ["data/articles/lakeside/reading.yaml:26: reading: no sentences (claimgraph draft lakeside proposes them)"]

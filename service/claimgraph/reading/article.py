@@ -172,10 +172,10 @@ class ArticleReader:
             sentence.mentions = self.read_mentions(f, text, sentence)
             out.append(sentence)
             pos = span.end
-        if text[pos:].strip() and not any(p.file == self.file for p in self.problems):
+        if out and text[pos:].strip() and not any(p.file == self.file for p in self.problems):
             self.problem(last_line, f"text after the last sentence is not covered: {text[pos:].strip()[:60]!r}")
         if not out:
-            self.problem(top.line("sentences"), "reading: no sentences")
+            self.problem(top.line("sentences"), f"reading: no sentences (claimgraph draft {self.slug} proposes them)")
         return out
 
     def read_mentions(self, sf: Fields, text: str, sentence: Sentence) -> list[Mention]:
