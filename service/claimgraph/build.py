@@ -103,7 +103,9 @@ def compile_dataset(settings: Settings, log: Log = lambda _m: None, report: Buil
     else:
         log("checking consistency and inferring with HermiT (owlready2), one article at a time …")
         ontology = ds.graph(names.ontology)
-        register = union(ds, exclude=(names.ontology,) + tuple(names.article(a.slug) for a in corpus.articles))
+        # Machine drafts are not reasoned over: a proposal is not a reading (triples/draft.py).
+        register = union(ds, exclude=(names.ontology,) + tuple(names.article(a.slug) for a in corpus.articles)
+                         + tuple(names.draft(d.slug) for d in corpus.drafts))
         parts = reasoning_buckets(ds, names, [a.slug for a in corpus.articles])
         cache = Path(str(settings.store) + ".cache") / "reasoning"
         try:

@@ -64,9 +64,14 @@ class ArticleReader(ClaimSection, ReferenceSections):
         if allow_author and value == AUTHOR:
             return True
         if value not in self.entities:
-            f.problem(f"{f.what}: unknown entity {value!r} in {key}", key=key)
+            from .hints import suggest_entities
+
+            f.problem(f"{f.what}: unknown entity {value!r} in {key}{suggest_entities(value, self.entities)}", key=key)
             return False
         return True
+
+    def load_doc(self):  # noqa: ANN201 - (YAML tree, problems); a subclass may take keys out first
+        return load_yaml(self.folder / "reading.yaml", self.file)
 
     def read(self) -> Article | None:
         if not SLUG.match(self.slug):
@@ -81,7 +86,7 @@ class ArticleReader(ClaimSection, ReferenceSections):
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(self.text_file, 1, f"not valid UTF-8 at byte {exc.start}"))
             return None
-        doc, errs = load_yaml(self.folder / "reading.yaml", self.file)
+        doc, errs = self.load_doc()
         if errs:
             self.problems.extend(errs)
             return None
@@ -171,10 +176,10 @@ class ArticleReader(ClaimSection, ReferenceSections):
             sentence.mentions = self.read_mentions(f, text, sentence)
             out.append(sentence)
             pos = span.end
-        if text[pos:].strip() and not any(p.file == self.file for p in self.problems):
+        if out and text[pos:].strip() and not any(p.file == self.file for p in self.problems):
             self.problem(last_line, f"text after the last sentence is not covered: {text[pos:].strip()[:60]!r}")
         if not out:
-            self.problem(top.line("sentences"), "reading: no sentences")
+            self.problem(top.line("sentences"), f"reading: no sentences (claimgraph draft {self.slug} proposes them)")
         return out
 
     def read_mentions(self, sf: Fields, text: str, sentence: Sentence) -> list[Mention]:
@@ -186,7 +191,8 @@ class ArticleReader(ClaimSection, ReferenceSections):
             role = f.choice("role", MENTION_ROLES, default="other") or "other"
             if words is None or not self.entity_ref(f, "entity", entity):
                 continue
-            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}")
+            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}",
+                          whole_words=True)
             if isinstance(span, str):
                 f.problem(f"mention in {sentence.id}: {span}", key="text")
                 continue

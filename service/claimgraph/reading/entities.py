@@ -127,6 +127,10 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
         if wikidata is not None and not QID.match(wikidata):
             f.problem(f"entity {eid}: wikidata {wikidata!r} is not a QID like Q159", key="wikidata")
             wikidata = None
+        if etype == "State" and "wikidata" not in f.node:
+            # SHACL StateShape asks for it; said here, with the line, rather than after the build.
+            f.problem(f"entity {eid}: a State needs its verified wikidata QID (SHACL StateShape); "
+                      "find it before adding the state")
         links: dict[str, str] = {}
         lnode = f.mapping("links")
         if lnode is not None:

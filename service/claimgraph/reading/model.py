@@ -212,3 +212,5 @@ class Corpus:
     entities: dict[str, Entity]
     articles: list[Article]
     facts: list[Fact]
+    # machine drafts still to review (reading/status.py: DraftReading), built into graphs of their own
+    drafts: list = field(default_factory=list)
