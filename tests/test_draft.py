@@ -67,7 +67,7 @@ def test_mentions_on_word_boundaries_and_candidates(drafted: Path):
     assert claims["s3"]["quote"] == "trade between Europe and Russia fell by half in 2023"
     assert claims["s5"]["claimant"] == "united-states" and claims["s5"]["kind"] == "predictive"
     assert claims["s7"]["kind"] == "normative" and claims["s7"]["attribution"] == "own-voice"
-    assert claims["s10"]["hedge"] == "reportedly"
+    assert claims["s10"]["hedges"] == ["reportedly"]
     dated = {e["mention"]: e["when"] for e in r["events"] if "when" in e}
     assert dated["next year"]["start"] == "2026" and dated["next year"]["basis"] == "publication"
 
@@ -146,8 +146,11 @@ def test_add_draft_review_build_end_to_end(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert "entity lakeside-ledger: added to data/entities.yaml and set as the article's publisher" in r.stdout
     reading = (data / "articles" / "lakeside" / "reading.yaml")
+    # The curator fills in what no rule can: the stance, toward what the claim is about.
+    c1 = next(c for c in yaml.safe_load(reading.read_text(encoding="utf-8"))["claims"] if c["id"] == "c1")
     reading.write_text(reading.read_text(encoding="utf-8").replace(
-        '{id: "c1", status: "reviewed",', '{id: "c1", status: "reviewed", stance: "critical",'), encoding="utf-8")
+        '{id: "c1", status: "reviewed",',
+        '{id: "c1", status: "reviewed", stances: [{toward: %s, stance: critical}],' % c1["about"][0]), encoding="utf-8")
     r = run("review", *common, "lakeside", "--reject", "c2")
     assert r.returncode == 0 and "claim c2: deleted" in r.stdout
     r = run("build", *common, "--no-reasoner")

@@ -75,7 +75,7 @@ def draft_reading(text: str, units: list[Span], entities: dict[str, Entity], tit
                     claim["source"] = c.source
                 claim.update({"attribution": c.attribution, "kind": c.kind})
                 if c.hedge:
-                    claim["hedge"] = c.hedge
+                    claim["hedges"] = [c.hedge]
                 claim["about"] = c.about
                 d.claims.append(claim)
         for f in found:

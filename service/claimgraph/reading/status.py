@@ -23,7 +23,7 @@ from .yamlfile import Node, Seq
 
 STATUSES = ("draft", "reviewed")
 DRAFT_CLAIM_KEYS = ("id", "quote", "sentence", "occurrence", "claimant", "source", "attribution", "kind", "about",
-                    "topics", "stance", "stanceToward", "hedge", "paraphrase", "note")
+                    "topics", "stances", "hedges", "paraphrase", "note")
 
 
 @dataclass
@@ -217,11 +217,11 @@ class StatusReader(ArticleReader):
                 f.problem(f"draft claim {cid}: {span}", key="quote")
                 continue
             hedge = None
-            if (cue := f.str("hedge", required=False)) is not None:
+            for cue in f.strs("hedges"):  # the drafter proposes at most one cue; the first is kept
                 found = locate(full.text, cue, span.begin, span.end, None, f"the quote of claim {cid}")
                 if isinstance(found, str):
-                    f.problem(f"draft claim {cid}: hedge {found}", key="hedge")
-                else:
+                    f.problem(f"draft claim {cid}: hedge {found}", key="hedges")
+                elif hedge is None:
                     hedge = found
             claimant = f.str("claimant", required=False)
             if claimant not in (None, AUTHOR):
