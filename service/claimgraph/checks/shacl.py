@@ -69,7 +69,8 @@ def check_shapes(data: Graph, shapes_file: Path, ontology: Graph | None = None) 
     shapes = Graph().parse(shapes_file, format="turtle")
     core, constraints = _split(shapes)
     conforms, report, _text = validate(
-        data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
+        data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True,
+        inplace=True,  # nothing is inferred into it, so no need for pyshacl to copy it first
     )
     violations = []
     for result in report.subjects(SH.resultSeverity, SH.Violation):

@@ -56,6 +56,11 @@ def _brief_claim(r: dict[str, Any], addr: Any) -> dict[str, Any]:
             "article": {"id": py(r["article"]), "href": addr.api(py(r["article"]))}}
 
 
+def in_order(rows: list[dict[str, Any]], item: str) -> list[dict[str, Any]]:
+    """Rows by article, then position in the text (the queries leave sorting to us: see queries.py)."""
+    return sorted(rows, key=lambda r: (r["article"].value, int(r["begin"].value), r[item].value))
+
+
 def entity_item(ctx: Any, iri: str) -> dict[str, Any] | None:
     """Everything /api/entities/{id} shows, read in one worker thread."""
     engine, addr = ctx.engine, addresses(ctx)
@@ -64,15 +69,15 @@ def entity_item(ctx: Any, iri: str) -> dict[str, Any] | None:
         return None
     item = shapes.entity_row(view, addr)
     node = {"entity": ox.NamedNode(iri)}
-    mentions, cut_m = nested(engine.run_trusted(MENTIONS_OF_ENTITY, node), NESTED_LIMIT)
+    mentions, cut_m = nested(in_order(engine.run_trusted(MENTIONS_OF_ENTITY, node), "mention"), NESTED_LIMIT)
     # Each mention's entity is this one: leave it out of the nested rows.
     item["mentionedAs"] = [{k: v for k, v in m.items() if k != "entity"}
                            for m in unique_by_id(shapes.mention_row(r, addr) for r in mentions)]
-    claims, cut_c = nested(engine.run_trusted(CLAIMS_ABOUT_ENTITY, node), NESTED_LIMIT)
+    claims, cut_c = nested(in_order(engine.run_trusted(CLAIMS_ABOUT_ENTITY, node), "claim"), NESTED_LIMIT)
     item["claimsAbout"] = [_brief_claim(r, addr) for r in claims]
     statements = [r["statement"].value for r in engine.run_trusted(STATEMENTS_ABOUT, node)][:NESTED_LIMIT]
     item["statements"] = [shapes.statement_row(v, addr) for v in load_views(engine, statements)]
-    refs = [r["reference"].value for r in engine.run_trusted(REFERENCES_TO, node)][:NESTED_LIMIT]
+    refs = sorted(r["reference"].value for r in engine.run_trusted(REFERENCES_TO, node))[:NESTED_LIMIT]
     ref_rows = []
     for v in load_views(engine, refs):
         is_event = str(CG.EventReference) in v.types()

@@ -61,7 +61,7 @@ def _policy_rows(ctx: Any, iris: list[str]) -> list[dict[str, Any]]:
     rows = []
     for v in load_views(engine, iris):
         row = shapes.entity_row(v, addr)
-        refs = [r["reference"].value for r in engine.run_trusted(REFERENCES_TO, {"entity": ox.NamedNode(v.iri)})]
+        refs = sorted(r["reference"].value for r in engine.run_trusted(REFERENCES_TO, {"entity": ox.NamedNode(v.iri)}))
         uses = [u for u in load_views(engine, refs[:NESTED_LIMIT]) if str(CG.PolicyReference) in u.types()]
         row["references"] = [shapes.policy_reference_row(u, addr) for u in uses]
         rows.append(row)

@@ -162,6 +162,10 @@ SELECT ?sentence ?mention ?words ?begin ?end ?role ?entity ?entityLabel WHERE {{
 }} ORDER BY ?begin ?mention LIMIT {NESTED_LIMIT + 1}
 """
 
+# The three lists below grow with the corpus (a state is mentioned in most articles): they take
+# the first NESTED_LIMIT + 1 solutions the store yields, without ORDER BY (which would sort every
+# mention of the entity on every request), and the caller sorts what it got. Up to the limit the
+# result is the same as before; past it, the item says "truncated" and links to paged lists.
 MENTIONS_OF_ENTITY = PREFIX_BLOCK + f"""
 SELECT ?entity ?mention ?words ?begin ?end ?role ?sentence ?position ?sentenceText ?article WHERE {{
   ?mention itsrdf:taIdentRef ?entity ;
@@ -173,7 +177,7 @@ SELECT ?entity ?mention ?words ?begin ?end ?role ?sentence ?position ?sentenceTe
   ?sentence cg:position ?position ;
             nif:anchorOf ?sentenceText .
   ?article cg:hasSentence ?sentence .
-}} ORDER BY ?article ?begin ?mention LIMIT {NESTED_LIMIT + 1}
+}} LIMIT {NESTED_LIMIT + 1}
 """
 
 CLAIMS_ABOUT_ENTITY = PREFIX_BLOCK + f"""
@@ -188,7 +192,7 @@ SELECT DISTINCT ?entity ?claim ?quote ?stance ?attribution ?kind ?claimant ?clai
   ?article cg:hasClaim ?claim .
   ?q nif:anchorOf ?quote ;
      nif:beginIndex ?begin .
-}} ORDER BY ?article ?begin ?claim LIMIT {NESTED_LIMIT + 1}
+}} LIMIT {NESTED_LIMIT + 1}
 """
 
 CLAIMS_IN_SENTENCE = PREFIX_BLOCK + f"""
@@ -209,7 +213,7 @@ SELECT DISTINCT ?entity ?statement WHERE {{
 REFERENCES_TO = PREFIX_BLOCK + f"""
 SELECT DISTINCT ?entity ?reference WHERE {{
   ?reference cg:refersTo ?entity .
-}} ORDER BY ?reference LIMIT {NESTED_LIMIT + 1}
+}} LIMIT {NESTED_LIMIT + 1}
 """
 
 # Counts of what one article holds, one small query each (a join of all five would multiply rows).
