@@ -1,0 +1,85 @@
+"""An entity mentioned in every article of a 300-article corpus has the same page as in a
+one-article corpus: identity, names and links whole, its mentions and claims capped and
+flagged, never a 404 (at 200 articles its inferred mentions once crowded its id out)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from claimgraph.build import build
+from liveserver import start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("bench_scale_corpus", ROOT / "bench" / "scale_corpus.py")
+scale_corpus = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = scale_corpus
+spec.loader.exec_module(scale_corpus)
+
+ARTICLES = 300
+
+
+def _copy(term, old: str, new: str):  # noqa: ANN001, ANN202 - pyoxigraph terms
+    if isinstance(term, ox.NamedNode) and old in term.value:
+        return ox.NamedNode(term.value.replace(old, new))
+    return term
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory, settings_for) -> tuple[Path, Path]:
+    """A built one-article store, and the same with 299 more copies of its article.
+
+    The copies are the built article's own quads (its graph and its inferences) under other
+    slugs: exactly what building 300 copies gives, without 300 builds in the test suite."""
+    tmp = tmp_path_factory.mktemp("scale")
+    data = scale_corpus.make_corpus(tmp / "data", 1)
+    settings = settings_for(tmp / "one", data_dir=data, reasoner="hermit")
+    build(settings)
+    one = ox.Store.read_only(str(settings.store.resolve()))
+    first = scale_corpus.slug(1)
+    own = [q for q in one if any(isinstance(t, ox.NamedNode) and f"/{first}" in t.value
+                                 for t in (q.subject, q.object, q.graph_name))]
+    big = ox.Store(str(tmp / "big"))
+    big.bulk_extend(iter(one))
+
+    def copies():  # noqa: ANN202
+        for i in range(2, ARTICLES + 1):
+            old, new = f"/{first}", f"/{scale_corpus.slug(i)}"
+            for q in own:
+                yield ox.Quad(*(_copy(t, old, new) for t in (q.subject, q.predicate, q.object, q.graph_name)))
+
+    big.bulk_extend(copies())
+    big.flush()
+    russia = ox.NamedNode(settings.base_iri + "entity/russia")
+    mentioned = ox.NamedNode("https://w3id.org/claimgraph/ontology#mentionedIn")
+    assert sum(1 for _ in big.quads_for_pattern(russia, mentioned, None)) > 2000, "russia is a hub"
+    del big
+    return settings.store, tmp / "big"
+
+
+def test_a_hub_entity_page_is_whole_at_300_articles(stores: tuple[Path, Path], tmp_path: Path) -> None:
+    small, big = stores
+    pages = {}
+    for name, store in (("small", small), ("big", big)):
+        server = start_server(store, tmp_path)
+        try:
+            with server.client() as c:
+                r = c.get("/api/entities/russia")
+                assert r.status_code == 200, (name, r.text[:300])
+                pages[name] = r.json()["item"]
+        finally:
+            server.stop()
+    small_item, big_item = pages["small"], pages["big"]
+    nested = {"mentionedAs", "claimsAbout", "references", "truncated", "statements"}
+    identity = {k: v for k, v in small_item.items() if k not in nested}
+    assert identity, small_item
+    assert {k: v for k, v in big_item.items() if k not in nested} == identity
+    assert big_item["truncated"]["mentionedAs"] is True
+    assert len(big_item["mentionedAs"]) == 200
+    assert len(small_item["mentionedAs"]) < 200 and small_item["truncated"]["mentionedAs"] is False
+    assert all("/article/synthetic-" in m["id"] for m in big_item["mentionedAs"]), big_item["mentionedAs"][0]
+    assert len({m["id"] for m in big_item["mentionedAs"]}) == 200
