@@ -61,6 +61,34 @@ def stores(tmp_path_factory: pytest.TempPathFactory, settings_for) -> tuple[Path
     return settings.store, tmp / "big"
 
 
+def test_claim_pages_walk_articles_in_the_same_order_as_sorting_every_claim(stores: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    from claimgraph.api.rest.queries import claims_page
+
+    _small, big = stores
+    store = ox.Store.read_only(str(big))
+    expected = []
+    for r in store.query(claims_page(frozenset()).replace("LIMIT", "LIMIT 1500 #"), use_default_graph_as_union=True):
+        if r["item"].value not in expected:
+            expected.append(r["item"].value)
+    del store
+    server = start_server(big, tmp_path)
+    got: list[str] = []
+    try:
+        with server.client() as c:
+            cursor = None
+            for _ in range(3):
+                r = c.get("/api/claims", params={"limit": 500, **({"cursor": cursor} if cursor else {})})
+                assert r.status_code == 200, r.text[:300]
+                body = r.json()
+                got += [row["id"] for row in body["rows"]]
+                cursor = body["next"]
+                assert cursor
+    finally:
+        server.stop()
+    assert got == expected[:1500]
+
+
 def test_a_hub_entity_page_is_whole_at_300_articles(stores: tuple[Path, Path], tmp_path: Path) -> None:
     small, big = stores
     pages = {}

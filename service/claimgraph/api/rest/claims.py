@@ -11,11 +11,11 @@ from starlette.responses import Response
 
 from ..errors import ApiError
 from . import shapes
-from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, addresses, article_filter, context, entity_filter,
-                     keyset_page, views)
+from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, _limit_of, addresses, article_filter, context,
+                     entity_filter, keyset_page, views)
 from .entities import Cursor, Format, ItemFormat, Limit
-from .envelope import check_known, choose_format, item_response, list_response, page_size
-from .queries import claims_page
+from .envelope import check_known, choose_format, decode_cursor, encode_cursor, item_response, list_response, page_size
+from .queries import ARTICLES_AFTER, claims_page
 from .views import CG
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
@@ -29,6 +29,43 @@ ATTRIBUTION_IRI = {word: iri for iri, word in shapes.ATTRIBUTIONS.items()}
 
 def _id(description: str) -> Any:
     return Query(pattern=SLUG_PATTERN, max_length=80, description=description)
+
+
+async def article_walk(ctx: Any, filters: dict[str, Any], cursor: str | None,
+                       size: int) -> tuple[list[str], str | None]:
+    """One page of every claim, in the same key order (and with the same cursors) as the filtered
+    lists, read article by article: see ARTICLES_AFTER."""
+    after = decode_cursor(cursor, filters)
+    if after is not None and (not isinstance(after, str) or "\t" not in after):
+        raise ApiError(400, "bad_cursor", "cursor does not belong to this list", parameter="cursor")
+    one_article = claims_page(frozenset({"article"}))
+    items: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def take(rows: Any) -> None:
+        for r in rows:
+            if r["item"].value not in seen:  # the union of named graphs can repeat a solution
+                seen.add(r["item"].value)
+                items.append((r["item"].value, r["key"].value))
+
+    last_article = None
+    if after is not None:
+        last_article = after.split("\t", 1)[0]
+        take(await ctx.engine.trusted(one_article, {"article": ox.NamedNode(last_article),
+                                                    "after": ox.Literal(after)}))
+    more_articles = True
+    while len(items) <= size:
+        subs = {"after": ox.Literal(last_article)} if last_article is not None else {}
+        batch = [r["article"].value for r in await ctx.engine.trusted(ARTICLES_AFTER, subs)]
+        more_articles = len(batch) == _limit_of(ARTICLES_AFTER)
+        for article in batch:
+            take(await ctx.engine.trusted(one_article, {"article": ox.NamedNode(article)}))
+            last_article = article
+        if not more_articles:
+            break
+    page = items[:size]
+    more = len(items) > size or more_articles
+    return [iri for iri, _k in page], (encode_cursor(page[-1][1], filters) if more and page else None)
 
 
 @router.get("/claims", summary="List claims, filtered")
@@ -64,7 +101,10 @@ async def list_claims(
         "hedged": ox.Literal(hedged) if hedged is not None else None,
     }
     given = frozenset(k for k, v in subs.items() if v is not None)
-    iris, nxt = await keyset_page(ctx, claims_page(given), subs, filters, cursor, size)
+    if given:
+        iris, nxt = await keyset_page(ctx, claims_page(given), subs, filters, cursor, size)
+    else:
+        iris, nxt = await article_walk(ctx, filters, cursor, size)
     addr = addresses(ctx)
     rows = [shapes.claim_row(v, addr) for v in await views(ctx, iris)]
     return list_response(request, rows, fmt, size, nxt)

@@ -99,6 +99,17 @@ SELECT DISTINCT ?item ?key ?after ?article {projected} WHERE {{
 """
 
 
+# The unfiltered claims list walks the articles in key order instead of sorting every claim per
+# page: the next few articles after the cursor's (one row per article, cg:text being functional),
+# then each one's claims (bounded by one article). A page costs O(articles), not O(claims).
+ARTICLES_AFTER = PREFIX_BLOCK + f"""
+SELECT ?article ?after WHERE {{
+  ?article cg:text ?text .
+  FILTER(!{_given('after')} || STR(?article) > ?after)
+}} ORDER BY STR(?article) LIMIT 4
+"""
+
+
 # Time order across articles: earliest known time (or, lacking a start, the known end) first; undated
 # events last; ties in the article's own order (as the build numbers them, triples/article.py).
 EVENTS_PAGE = PREFIX_BLOCK + f"""
