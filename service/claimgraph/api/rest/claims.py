@@ -58,9 +58,12 @@ async def article_walk(ctx: Any, filters: dict[str, Any], cursor: str | None,
         subs = {"after": ox.Literal(last_article)} if last_article is not None else {}
         batch = [r["article"].value for r in await ctx.engine.trusted(ARTICLES_AFTER, subs)]
         more_articles = len(batch) == _limit_of(ARTICLES_AFTER)
-        for article in batch:
+        for n, article in enumerate(batch, 1):
             take(await ctx.engine.trusted(one_article, {"article": ox.NamedNode(article)}))
             last_article = article
+            if len(items) > size:
+                more_articles = more_articles or n < len(batch)
+                break
         if not more_articles:
             break
     page = items[:size]
