@@ -49,7 +49,7 @@ def seed_gold(folder: Path) -> Gold:
     for c in r.get("claims") or []:
         sid = c.get("sentence") or next(s["id"] for s in r["sentences"] if c["quote"] in s["text"])
         claims.append({"sentence": index[sid], "quote": c["quote"], "attribution": c["attribution"],
-                       "kind": c["kind"], "hedge": c.get("hedge")})
+                       "kind": c["kind"], "hedges": c.get("hedges") or []})
     return Gold(f"seed: {folder.name}", text, str(r["article"].get("published") or "") or None,
                 [s["text"] for s in r["sentences"]], mentions, claims)
 
@@ -60,6 +60,18 @@ def fixture_gold(gold_file: Path) -> Gold:
     mentions = {(n, e) for n, s in enumerate(g["sentences"], 1) for e in s.get("mentions") or []}
     return Gold(f"test: {gold_file.stem}", text, g.get("published"), [s["text"] for s in g["sentences"]],
                 mentions, g.get("claims") or [])
+
+
+def _cues(claim: dict) -> set[str]:
+    """A claim's hedge cues, lowercased: `hedges` (the reading format) or `hedge` (the gold files)."""
+    cues = claim.get("hedges") or ([claim["hedge"]] if claim.get("hedge") else [])
+    return {str(c).lower() for c in cues}
+
+
+def _agree(drafted: dict, gold: dict) -> bool:
+    """Both unhedged, or the drafter's cue is one of the curator's (it proposes at most one)."""
+    d, g = _cues(drafted), _cues(gold)
+    return d == g if not d or not g else d <= g
 
 
 def overlap(a_b: int, a_e: int, b_b: int, b_e: int) -> int:
@@ -98,7 +110,7 @@ def measure(g: Gold, entities: dict) -> dict[str, str]:
                 matched.append((c, gc))
                 break
     same = lambda key: sum(1 for c, gc in matched if (c.get(key) or None) == (gc.get(key) or None))  # noqa: E731
-    hedge = sum(1 for c, gc in matched if (c.get("hedge") or "").lower() == (gc.get("hedge") or "").lower())
+    hedge = sum(1 for c, gc in matched if _agree(c, gc))
     return {
         "article": g.name,
         "sentence units exact": ratio(exact, len(g.sentences)),
