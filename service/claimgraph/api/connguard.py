@@ -50,7 +50,7 @@ def guarded(base: Any, limits: ConnLimits) -> Any:
     """`base` (a uvicorn httptools protocol class) with the limits above."""
 
     class Guarded(base):  # type: ignore[misc, valid-type]
-        _in_head = True  # between connection or response end and the end of the next head
+        _in_head = True  # from the connection's start or a message's end to the end of the next head
         _head_bytes = 0  # bytes of the current head fed to the parser so far
         _header_count = 0
         _header_size = 0
@@ -113,13 +113,15 @@ def guarded(base: Any, limits: ConnLimits) -> Any:
                 super().on_body(body)
 
         def on_message_complete(self) -> None:
+            # The next head starts after this message's last byte, not after its response: an early
+            # answer (a 413 while the body still streams in) must not count the body as a head.
+            self._in_head, self._head_bytes = True, 0
             if not self._refused:
                 super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._in_head, self._head_bytes = True, 0
-            if not self.transport.is_closing():
+            if self._in_head and not self.transport.is_closing():
                 self._arm()
 
         # -- helpers -------------------------------------------------------------------------
@@ -137,6 +139,8 @@ def guarded(base: Any, limits: ConnLimits) -> Any:
             self._head_timer = None
             if not self._in_head or self.transport.is_closing():
                 return
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # an answer is still being computed: a long query is not a slow client
             if self._head_bytes:
                 self._refuse(408, f"the request's headers did not arrive within {limits.header_timeout:g} s "
                                   "(CLAIMGRAPH_HEADER_TIMEOUT)")
