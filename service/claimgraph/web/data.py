@@ -94,7 +94,8 @@ def _stances(row: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for st in _as_list(row.get("stances")):
         if isinstance(st, dict):
-            out.append({"stance": st.get("stance"), "toward": st.get("toward") or st.get("stanceToward")})
+            out.append({"stance": st.get("stance") or st.get("stanceValue"),
+                        "toward": st.get("toward") or st.get("stanceToward")})
     if out:
         return out
     words = [w if isinstance(w, str) else (w or {}).get("stance") for w in _as_list(row.get("stance"))]

@@ -78,11 +78,15 @@ RELATIONS = {"supports": CG.supports, "rebuts": CG.rebuts, "contrastsWith": CG.c
 def _stances(v: NodeView, addr: Addresses) -> list[dict[str, Any]]:
     """Every stance the claim takes, in the reading's order. A stance node is labelled with its
     value (favourable, critical, ...) and minted as <claim>/stance/<register id of its target>."""
+    # Labels of the things the claim names: a stance's target is almost always one of them.
+    labels = {o.value: o.label for p in (CG.about, CG.topic, CG.stanceToward) for o in v.all(str(p)) if o.label}
     out = []
     for o in sorted(v.all(str(CG.hasStance)), key=lambda o: o.position or 0):
-        target = str(o.value).rsplit("/stance/", 1)[-1]
-        out.append({"toward": {"id": addr.mint.entity(target), "href": addr.api(addr.mint.entity(target))},
-                    "stanceValue": o.label})
+        target = addr.mint.entity(str(o.value).rsplit("/stance/", 1)[-1])
+        toward = {"id": target, "href": addr.api(target)}
+        if target in labels:
+            toward["label"] = labels[target]
+        out.append({"toward": toward, "stanceValue": o.label})
     return out
 
 
