@@ -103,7 +103,7 @@ class Claim:
     causes: list[str] = field(default_factory=list)
     effects: list[str] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    frames: list[str] = field(default_factory=list)  # event/policy reference ids this claim characterises
+    frames: list[str] = field(default_factory=list)  # references it characterises, typed as causes are ("event:<id>")
     contested: str | None = None  # the note saying which premise is contested and why
 
     @property

@@ -21,7 +21,7 @@ class ReferenceSections:
     pending_refs: list
     declared: set[str]
 
-    def read_participants(self, f: Fields, text: str, anchor: Span | None, sentences: dict[str, Sentence],
+    def read_participants(self, f: Fields, text: str, sentences: dict[str, Sentence],
                           sid: str | None) -> list[Participant] | None:
         out: list[Participant] = []
         for node, line in items(f.node.get("participants"), self.file, self.problems, f"{f.what}: participants",
@@ -67,7 +67,7 @@ class ReferenceSections:
             sid = f.str("sentence", required=False)
             span = self.scoped(f, text, "mention", sentences, sid)  # type: ignore[attr-defined]
             when = self.read_when(f, text, sentences, sid)  # type: ignore[attr-defined]
-            participants = self.read_participants(f, text, span, sentences, sid)
+            participants = self.read_participants(f, text, sentences, sid)
             if participants is None:
                 continue
             out.append(Event(eid, f.str("label") or eid, entity, span, when, f.int("order") or 0, participants,
@@ -94,7 +94,7 @@ class ReferenceSections:
                 continue
             sid = f.str("sentence", required=False)
             span = self.scoped(f, text, "mention", sentences, sid)  # type: ignore[attr-defined]
-            participants = self.read_participants(f, text, span, sentences, sid)
+            participants = self.read_participants(f, text, sentences, sid)
             if participants is None:
                 continue
             out.append(PolicyUse(pid, entity, span, participants, f.str("note", required=False)))  # type: ignore[arg-type]
@@ -160,7 +160,7 @@ class ReferenceSections:
                 elif key == "effect":
                     claim.effects = resolved
                 elif key == "frames":
-                    claim.frames = [r.split(":", 1)[1] for r in resolved]
+                    claim.frames = resolved
 
 
 def _quoted(text: str, span: Span) -> bool:

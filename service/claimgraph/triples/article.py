@@ -172,7 +172,7 @@ class ArticleWriter:
             for rel in c.relations:
                 self.add(node, RELATION[rel.type], URIRef(self.m.claim(a.slug, rel.claim)))
             for ref in c.frames:
-                self.add(node, CG.frames, self.ref_local(ref))
+                self.add(node, CG.frames, self.ref(ref))
             if c.contested is not None:
                 self.add(node, CG.contestedPremise, Literal(True))
                 self.add(node, CG.contestNote, en(c.contested))
@@ -187,11 +187,6 @@ class ArticleWriter:
         slug = self.a.slug
         return URIRef({"claim": lambda: self.m.claim(slug, ident), "event": lambda: self.m.event(slug, ident),
                        "policy": lambda: self.m.policy_use(slug, ident), "entity": lambda: self.m.entity(ident)}[kind]())
-
-    def ref_local(self, ident: str) -> URIRef:
-        if any(e.id == ident for e in self.a.events):
-            return URIRef(self.m.event(self.a.slug, ident))
-        return URIRef(self.m.policy_use(self.a.slug, ident))
 
     def write_participants(self, node: URIRef, participants: list, policy: bool) -> None:
         for n, p in enumerate(participants, 1):
