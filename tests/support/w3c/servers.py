@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from liveserver import stop_process
+
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "w3c-suite-token"
 
@@ -40,13 +42,7 @@ class Server:
         return any(f'"code":"{code}"' in body for code in ("syntax_error", "malformed_query"))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 def empty_store(tmp: Path) -> Path:
