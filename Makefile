@@ -9,10 +9,11 @@ PYTHON ?= $(shell for p in /usr/bin/python3.11 python3.11 python3; do \
 	  { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# CLAIMGRAPH_HOST / CLAIMGRAPH_PORT work with make serve too (make's own HOST= / PORT= win).
+HOST   ?= $(or $(CLAIMGRAPH_HOST),127.0.0.1)
+PORT   ?= $(or $(CLAIMGRAPH_PORT),8000)
 
-.PHONY: setup build serve test bench clean
+.PHONY: setup build serve test bench soak fuzz clean screenshots w3c
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -25,7 +26,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The pages' browser assets (YASGUI, Swagger UI, axe-core, cytoscape): pinned npm tarballs,
+# integrity-checked, copied under web/static/vendor/ (claimgraph/web/vendor.py); never a CDN at run time.
 setup: $(VENV)/.installed
+	$(BIN)/python -m claimgraph.web.vendor
 
 build: setup
 	$(BIN)/claimgraph build
@@ -36,6 +40,10 @@ serve: build
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The W3C SPARQL 1.1 suites over HTTP: claimgraph, oxigraph serve and the engine in-process, one run.
+w3c: setup
+	cd tests && ../$(BIN)/python -m support.w3c.run
+
 $(VENV)/.bench: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test,bench]'
 	touch $@
@@ -45,6 +53,20 @@ bench: $(VENV)/.bench build
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	ldconfig -p | grep -q libmimalloc || (apt-get update -qq && apt-get install -y -qq libmimalloc2.0)
 	$(BIN)/python bench/run.py
+
+# The OpenAPI document against the live service at length (tests/test_openapi_conformance.py runs 10
+# examples per operation in CI).
+fuzz: setup
+	CLAIMGRAPH_ST_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi_conformance.py
+
+# 8 clients for 30 minutes of mixed traffic (bench/soak.py); tests/test_soak.py runs 25 s of it.
+soak: build
+	mkdir -p bench/out
+	$(BIN)/python bench/soak.py --store var/store --minutes 30 --token soak-$$$$ --json bench/out/soak.json
+
+# A PNG of each page kind into docs/screenshots/ (Debian's chromium, headless, through Playwright).
+screenshots: build
+	$(BIN)/python -m claimgraph.web.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,6 +1,6 @@
 """Scale benchmark: building 1 … N articles, against `oxigraph load` of the same quads.
 
-For each corpus size it makes N synthetic readings (bench/scale_corpus.py) in a
+For each corpus size it makes N synthetic readings (tests/support/scale_corpus.py) in a
 temporary data dir and runs real `claimgraph build` processes:
 
   cold      first build, empty cache
@@ -38,7 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # the corpus maker the tests share
 import scale_corpus  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")

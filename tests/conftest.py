@@ -24,7 +24,10 @@ DATA = ROOT / "data"
 ONTOLOGY = ROOT / "ontology"
 SLUG = "us-russia-reconfiguration"
 ARTICLE_DIR = DATA / "articles" / SLUG
-SEED_TEXT = ROOT.parent / "shared" / "seed" / "article.txt"
+# The seed text's checksum, recorded when it was copied from ../shared/seed/article.txt: the
+# test compares data/ against it, so a clone of the project alone needs nothing beside it.
+SEED_SHA256 = "d54391e72e2604da40769a6598a8a959a7cba2082b1afdb94884e12b23534fd1"
+SEED_BYTES = 3983
 CLAIMGRAPH = ROOT / ".venv" / "bin" / "claimgraph"
 
 
@@ -95,7 +98,25 @@ def article_text(article_bytes: bytes) -> str:
 
 @pytest.fixture(scope="session")
 def reading() -> dict:
-    return yaml.safe_load((ARTICLE_DIR / "reading.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((ARTICLE_DIR / "reading.yaml").read_text(encoding="utf-8"))
+    for c in doc["claims"]:
+        # The first stance target is also the claim's own cg:stance / cg:stanceToward.
+        c["stance"], c["stanceToward"] = c["stances"][0]["stance"], c["stances"][0]["toward"]
+        c.setdefault("hedges", [])
+    return doc
+
+
+def directions(reading: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Who applies each policy, and to whom, as the reading frames it: {policy: {actor}}, {policy: {target}}."""
+    by: dict[str, set[str]] = {}
+    to: dict[str, set[str]] = {}
+    for p in reading["policies"]:
+        for x in p.get("participants", []):
+            if x["role"] == "actor":
+                by.setdefault(p["entity"], set()).add(x["entity"])
+            elif x["role"] == "target":
+                to.setdefault(p["entity"], set()).add(x["entity"])
+    return by, to
 
 
 @pytest.fixture(scope="session")

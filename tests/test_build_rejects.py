@@ -40,7 +40,8 @@ class Expect:
 def quote_not_found(d: DataCopy, text: str) -> Expect:
     d.replace('quote: "sanctions not only failed', 'quote: "sanctions utterly failed', within="  - id: c25")
     return Expect("reading", d.line_of("quote:", within="  - id: c25"),
-                  r"^claim c25: 'sanctions utterly failed to alter Moscow’s stance' not found in sentence s15$")
+                  r"^claim c25: 'sanctions utterly failed to alter Moscow’s stance' not found in sentence s15; "
+                  r"nearest in sentence s15: 'sanctions not only failed to alter Moscow’s stance'$")
 
 
 def ambiguous_mention(d: DataCopy, text: str) -> Expect:
@@ -65,13 +66,13 @@ def ambiguous_quote(d: DataCopy, text: str) -> Expect:
 def unknown_entity_in_claim(d: DataCopy, text: str) -> Expect:
     d.replace("about: [russia, china, india, iran]", "about: [russia, china, india, atlantis]", within="  - id: c28")
     return Expect("reading", d.line_of("about:", within="  - id: c28"),
-                  r"^claim c28: unknown entity 'atlantis' in about$")
+                  r"^claim c28: unknown entity 'atlantis' in about; did you mean nato \(“Atlantic Alliance”\)")
 
 
 def unknown_entity_in_mention(d: DataCopy, text: str) -> Expect:
     d.replace('{text: "Iran", entity: iran,', '{text: "Iran", entity: persia,', within="  - id: s16")
     return Expect("reading", d.line_of('{text: "Iran"', within="  - id: s16"),
-                  r"^mention in s16: unknown entity 'persia' in entity$")
+                  r"^mention in s16: unknown entity 'persia' in entity; (did you mean|see data/entities.yaml)")
 
 
 def missing_claimant(d: DataCopy, text: str) -> Expect:
@@ -120,6 +121,8 @@ def malformed_qid(value: str) -> Callable[[DataCopy, str], Expect]:
 
 def sentence_leaves_text_uncovered(d: DataCopy, text: str) -> Expect:
     d.replace('text: "And this time, it’s not Moscow', 'text: "it’s not Moscow', within="  - id: s31")
+    t = d.read()  # and the framing device anchored in the words left out
+    d.write(t.replace(next(ln for ln in t.splitlines(keepends=True) if "id: f-this-time" in ln), ""))
     return Expect("reading", d.line_of("    text: ", within="  - id: s31"),
                   r"^sentence s31: text before it is not covered by any sentence: 'And this time,'$")
 
@@ -132,6 +135,9 @@ def text_after_last_sentence_uncovered(d: DataCopy, text: str) -> Expect:
     lo, hi = d.block("  - id: c53")
     t = d.read()
     d.write(t[:lo] + t[hi:])
+    t = d.read()  # and the framing device anchored in it
+    line = next(ln for ln in t.splitlines(keepends=True) if "id: f-this-time" in ln)
+    d.write(t.replace(line, ""))
     return Expect("reading", d.line_of("  - id: s30\n"),
                   r"^text after the last sentence is not covered: 'And this time, it’s not Moscow")
 

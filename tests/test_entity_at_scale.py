@@ -4,8 +4,6 @@ flagged, never a 404 (at 200 articles its inferred mentions once crowded its id 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,11 +12,7 @@ import pytest
 from claimgraph.build import build
 from liveserver import start_server
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("bench_scale_corpus", ROOT / "bench" / "scale_corpus.py")
-scale_corpus = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = scale_corpus
-spec.loader.exec_module(scale_corpus)
+from support import scale_corpus
 
 ARTICLES = 300
 

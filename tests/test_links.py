@@ -220,12 +220,15 @@ def test_void_publishes_a_linkset_per_target_and_predicate_with_true_counts(buil
 
 # --- source context: its own graph, never mixed with claims ----------------------------------
 
-def test_source_context_lives_only_in_its_graph(built_store, mint, facts):
+def test_source_context_lives_only_in_its_graph(built_store, mint, facts, register):
     where = rows(built_store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a cg:SourcedStatement } }")
     assert {r["g"] for r in where} == {mint.graph("source-context")}
     have = {r["s"] for r in rows(built_store, f"""SELECT ?s WHERE {{ GRAPH <{mint.graph('source-context')}> {{
               ?s a cg:SourcedStatement }} }}""")}
-    assert have == {mint.fact(f["id"]) for f in facts}
+    # The facts about publishers, and the statements behind the register's sourced world facts.
+    register_facts = {mint.register_fact(eid, "happened") for eid, e in register.items() if "happened" in e}
+    register_facts |= {mint.register_fact(eid, "direction") for eid, e in register.items() if "appliedBy" in e}
+    assert have == {mint.fact(f["id"]) for f in facts} | register_facts
 
 
 def test_source_context_holds_no_claim_and_articles_hold_no_sourced_statement(built_store, mint):

@@ -15,6 +15,7 @@ import pytest
 
 from claimgraph.named import QueryFileError, load_queries, load_query
 from claimgraph.namespaces import Minter
+from conftest import directions
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
@@ -146,7 +147,7 @@ def test_claimants_count_their_claims(http, claims, register, author_label):
         mine = [c for c in claims.values() if claimant_label(c, register, author_label) == r["claimantLabel"]]
         assert r["ownVoice"] == sum(c["attribution"] == "own-voice" for c in mine)
         assert r["reportedClaims"] == sum(c["attribution"] == "reported" for c in mine)
-        assert r["hedged"] == sum(bool(c.get("hedge")) for c in mine)
+        assert r["hedged"] == sum(bool(c["hedges"]) for c in mine)
 
 
 def test_mentions_of_a_state_with_sentences_and_roles(http, reading, register):
@@ -200,8 +201,9 @@ def test_events_in_time_order(http, reading):
 
 def test_policies_by_applier_and_target(http, reading, register):
     rows = run(http, "policies-by-party", applied_by="united-states", applied_to="russia")
-    expected = {e["label"] for e in register.values() if e["type"] == "Policy"
-                and "united-states" in e.get("appliedBy", []) and "russia" in e.get("appliedTo", [])}
+    by, to = directions(reading)
+    expected = {e["label"] for k, e in register.items() if e["type"] == "Policy"
+                and "united-states" in by.get(k, ()) and "russia" in to.get(k, ())}
     assert {r["label"] for r in rows} == expected and expected
     uses = collections.Counter(p["entity"] for p in reading["policies"])
     by_label = {e["label"]: k for k, e in register.items()}
@@ -218,7 +220,7 @@ def test_the_exact_words_behind_a_claim(http, claims, article_text):
     assert row["quote"] == c["quote"] == article_text[row["begin"]:row["end"]]
     assert article_text[row["sentenceBegin"]:row["sentenceEnd"]] == row["sentenceText"]
     assert row["sentenceBegin"] <= row["begin"] < row["end"] <= row["sentenceEnd"]
-    assert row["hedge"] == c["hedge"] == article_text[row["hedgeBegin"]:row["hedgeEnd"]]
+    assert [row["hedge"]] == c["hedges"] and row["hedge"] == article_text[row["hedgeBegin"]:row["hedgeEnd"]]
     assert row["paraphrase"] == c["paraphrase"]
     by_iri = run(http, "claim-evidence", claim=row["claim"])  # the IRI works as well as the short form
     assert by_iri == [row]
@@ -242,7 +244,7 @@ def test_entities_with_their_external_links(http, register):
 
 def test_hedged_claims_and_their_hedges(http, claims):
     rows = run(http, "hedged-claims")
-    assert {cid(r["claim"]): r["hedge"] for r in rows} == {i: c["hedge"] for i, c in claims.items() if c.get("hedge")}
+    assert {(cid(r["claim"]), r["hedge"]) for r in rows} == {(i, h) for i, c in claims.items() for h in c["hedges"]}
 
 
 def test_stance_summary_per_target(http, claims, register):
@@ -250,12 +252,15 @@ def test_stance_summary_per_target(http, claims, register):
     evaluative = [c for c in claims.values() if c["kind"] == "evaluative"]
     expected = collections.defaultdict(collections.Counter)
     for c in evaluative:
-        expected[register[c.get("stanceToward") or c["about"][0]]["label"]][c["stance"]] += 1
+        for st in c["stances"]:  # every target of every claim
+            expected[register[st["toward"]]["label"]][st["stance"]] += 1
     got = {r["targetLabel"]: {s: r[s] for s in ("favourable", "critical", "neutral", "mixed") if r[s]} for r in rows}
     assert got == {k: dict(v) for k, v in expected.items()}
-    assert sum(r["claims"] for r in run(http, "stance-toward")) == len(claims)
+    # A claim counts once per target it takes a stance toward.
+    assert sum(r["claims"] for r in run(http, "stance-toward")) == sum(len(c["stances"]) for c in claims.values())
     reported = run(http, "stance-toward", attribution="reported")
-    assert sum(r["claims"] for r in reported) == sum(c["attribution"] == "reported" for c in claims.values())
+    assert sum(r["claims"] for r in reported) == sum(len(c["stances"]) for c in claims.values()
+                                                     if c["attribution"] == "reported")
 
 
 def test_publisher_and_what_sources_say_about_it(http, reading, register, facts):
@@ -272,7 +277,7 @@ def test_claims_of_a_kind_hedged_or_not(http, claims):
     assert {cid(r["claim"]) for r in rows} == {i for i, c in claims.items() if c["kind"] == "predictive"}
     plain = run(http, "claims-by-kind", kind="evaluative", hedged="false")
     assert {cid(r["claim"]) for r in plain} == {i for i, c in claims.items()
-                                                if c["kind"] == "evaluative" and not c.get("hedge")}
+                                                if c["kind"] == "evaluative" and not c["hedges"]}
 
 
 def test_claims_containing_words(http, claims):
@@ -432,8 +437,9 @@ def test_the_queries_page_shows_each_query_with_a_runnable_example(http):
     for q in listing:
         assert f'id="{q["name"]}"' in page.text and q["title"].replace('"', "&#34;") in page.text.replace("&quot;", "&#34;")
         assert f'href="{q["example_url"].replace("&", "&amp;")}"' in page.text
-    # The page's form sends the example SPARQL to /sparql as GET query= with format=json.
+    # Each example opens in the SPARQL editor; the SPARQL it shows runs as-is on /sparql.
     q = next(q for q in listing if q["name"] == "hedged-claims")
     r = http.get("/sparql", params={"query": q["example_sparql"], "format": "json"})
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == len(run(http, "hedged-claims"))
-    assert '<form method="get" action="/sparql">' in page.text and 'name="query"' in page.text
+    for q in listing:
+        assert f'href="/editor?named={q["name"]}"' in page.text

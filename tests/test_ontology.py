@@ -169,7 +169,7 @@ def test_inferred_graph_has_the_entailments_of_the_asserted_data(built_store, mi
     # OwnVoiceClaim / ReportedClaim / HedgedClaim typings, none of them asserted
     for cls, pick in ((CG.OwnVoiceClaim, lambda c: c["attribution"] == "own-voice"),
                       (CG.ReportedClaim, lambda c: c["attribution"] == "reported"),
-                      (CG.HedgedClaim, lambda c: bool(c.get("hedge")))):
+                      (CG.HedgedClaim, lambda c: bool(c["hedges"]))):
         got = {x for (x,) in pairs(built_store, f"SELECT ?c WHERE {{ GRAPH <{inferred}> {{ ?c a <{cls}> }} }}")}
         assert got == {claim(c["id"]) for c in reading["claims"] if pick(c)}, cls
         assert not pairs(built_store, f"SELECT ?c WHERE {{ GRAPH <{article}> {{ ?c a <{cls}> }} }}")

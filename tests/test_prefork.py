@@ -181,3 +181,28 @@ def test_a_taken_port_is_a_clear_error(built_store, built_settings) -> None:  # 
     assert done.returncode == 1
     assert f"127.0.0.1:{port}" in done.stderr and "in use" in done.stderr.lower()
     assert "Traceback" not in done.stderr
+
+
+def counter_value(text: str, name: str) -> float:
+    m = re.search(rf"^{name} ([0-9.e+]+)$", text, re.M)
+    assert m, f"{name} missing from /metrics"
+    return float(m.group(1))
+
+
+def test_counters_are_counters_and_never_go_backwards_when_a_process_dies(pair: LiveServer) -> None:
+    time.sleep(1.5)
+    for i in range(30):  # never-repeated queries: each a cache miss in whichever process takes it
+        assert httpx.get(f"{pair.url}/sparql", params={"query": f"ASK {{ ?s ?p {1000 + i} }}"},
+                         timeout=30).status_code == 200
+    time.sleep(2.5)  # > the sharing interval
+    text = httpx.get(f"{pair.url}/metrics", timeout=10).text
+    for name in ("claimgraph_cache_misses", "claimgraph_worker_respawns_total"):
+        assert f"# TYPE {name} counter" in text
+        assert f"# TYPE {name} gauge" not in text
+    assert "# TYPE claimgraph_workers_busy gauge" in text
+    before = counter_value(text, "claimgraph_cache_misses")
+    assert before >= 30
+    os.kill(sorted(processes_answering(pair.url))[0], signal.SIGKILL)
+    time.sleep(3)
+    after = counter_value(httpx.get(f"{pair.url}/metrics", timeout=10).text, "claimgraph_cache_misses")
+    assert after >= before

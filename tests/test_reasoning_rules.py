@@ -3,9 +3,7 @@ and an inconsistent article is still caught (by the rules, and by HermiT where i
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,21 +17,13 @@ from claimgraph.checks.rules import OutsideRules, materialise, tbox
 from claimgraph.namespaces import CG, Minter
 from claimgraph.reading import load_corpus
 from claimgraph.triples.dataset import GraphNames, build_dataset, union
+from support import scale_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 TTL = ROOT / "ontology" / "claimgraph.ttl"
 pytestmark = pytest.mark.skipif(not java_available(), reason="HermiT needs java")  # .ci/run installs it
 
 
-def _bench(name: str):  # noqa: ANN202 - a module
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-scale_corpus = _bench("scale_corpus")
 
 
 @pytest.fixture(scope="module")

@@ -113,9 +113,12 @@ def test_update_errors_are_4xx_never_500(client):
     r = client.post("/sparql", params={"default-graph-uri": EX + "g"}, content=f"CLEAR GRAPH <{EX}g>",
                     headers={"Content-Type": UPDATE, **AUTH})
     assert_error(r, 400, "default-graph-uri")
-    r = client.post("/sparql", params={"using-graph-uri": EX + "g"}, content=f"CLEAR GRAPH <{EX}g>",
+    # using-graph-uri is the update's dataset (tests/test_protocol_conformance.py); naming one in the
+    # update as well is the protocol's conflict, a 400 on the parameter.
+    r = client.post("/sparql", params={"using-graph-uri": EX + "g"},
+                    content=f"DELETE {{ ?s ?p ?o }} USING <{EX}g> WHERE {{ ?s ?p ?o }}",
                     headers={"Content-Type": UPDATE, **AUTH})
-    assert_error(r, 400, "using-graph-uri")
+    assert_error(r, 400, "using-graph-uri", "dataset_conflict")
     r = client.post("/sparql?update=CLEAR%20DEFAULT", content="CLEAR DEFAULT", headers={"Content-Type": UPDATE, **AUTH})
     assert_error(r, 400, "update")
 

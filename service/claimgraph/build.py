@@ -68,10 +68,11 @@ def _reasoner_line(c: Compiled, inferred: int) -> str:
     if skipped:
         return skipped[0]
     rules = sum(m.reasoner == "rules" for m in c.metas.values())
+    hermit = sum(m.reasoner == "hermit" for m in c.metas.values())
     parts = len(c.parts) + 1
     cached = len(c.parts) - c.compiled + (c.reasoner == "cached")
     return (f"HermiT: consistent, {inferred} inferred triples ({parts} parts, {cached} from cache); "
-            f"register by HermiT, {rules} article(s) by rules, {len(c.parts) - rules} by HermiT")
+            f"register by HermiT, {rules} article(s) by rules, {hermit} by HermiT")
 
 
 def compile_dataset(settings: Settings, log: Log = lambda _m: None, report: BuildReport | None = None) -> Compiled:

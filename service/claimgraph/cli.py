@@ -1,4 +1,4 @@
-"""The `claimgraph` command: build, validate, export, query, stats, serve.
+"""The `claimgraph` command: build, validate, export, query, stats, serve, add, draft, review.
 
 Every flag also reads a CLAIMGRAPH_* environment variable (see config.py);
 a flag given on the command line wins.
@@ -136,6 +136,67 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    from .ingest.add import AddFailed, add_article
+    from .ingest.extract import ExtractionFailed
+    from .ingest.fetch import FetchRefused
+
+    settings = _settings(args)
+    try:
+        added = add_article(args.source, settings.data_dir, slug=args.slug, fetch_url=args.fetch,
+                            allow_private=args.allow_private_address, timeout=args.timeout,
+                            max_bytes=args.max_bytes, title=args.title)
+    except (AddFailed, ExtractionFailed, FetchRefused) as exc:
+        _err(f"add: {exc}")
+        return 2
+    ex = added.extracted
+    print(f"added {added.slug}: {added.folder}/article.txt ({len(ex.text)} characters, {ex.tools.get('extractor')})")
+    print(f"  title: {ex.title!r}  published: {ex.date}  publisher: {added.publisher or 'not in the register'}")
+    for p in added.proposed:
+        print(f"  proposed new entity {p['id']} ({p['type']}, {p['label']!r}) as {p['role']}")
+    print(f"next: claimgraph draft {added.slug}")
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    from .draft.run import DraftRefused, draft_article
+
+    settings = _settings(args)
+    try:
+        path, d = draft_article(settings.data_dir, args.slug, replace_reviewed=args.replace_reviewed)
+    except DraftRefused as exc:
+        _err(f"draft: {exc}")
+        return 2
+    print(f"drafted {path}: {len(d.sentences)} sentence units, {sum(len(s['mentions']) for s in d.sentences)} "
+          f"mentions, {len(d.claims)} claims, {len(d.events)} events, {len(d.policies)} policies, "
+          f"{len(d.entities)} candidate entities, all status: draft")
+    print(f"next: review them (claimgraph review {args.slug}), then claimgraph build")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .draft.review import ReviewFailed, accept, pending, reject
+
+    settings = _settings(args)
+    try:
+        if args.accept:
+            for line in accept(settings.data_dir, args.slug, args.accept):
+                print(line)
+        if args.reject:
+            for line in reject(settings.data_dir, args.slug, args.reject):
+                print(line)
+        left = pending(settings.data_dir, args.slug)
+    except ReviewFailed as exc:
+        _err(f"review: {exc}")
+        return 2
+    shown = f"articles/{args.slug}/reading.yaml"
+    if not args.accept and not args.reject:
+        for it in left:
+            print(f"{shown}:{it.line}: {it.kind} {it.id}: {it.words[:70]!r}  [{it.rule[:90]}]")
+    print(f"{len(left)} item(s) still draft in {shown}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api.allocator import AllocatorError, ensure
 
@@ -183,12 +244,38 @@ def parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
+    a = sub.add_parser("add", help="add an article from a text file, a saved HTML page, or a URL (--fetch)")
+    common(a)
+    a.add_argument("source", help="a .txt or .html file, or an http(s) URL (fetched only with --fetch)")
+    a.add_argument("--slug", help="folder name under data/articles/ (default: from the title)")
+    a.add_argument("--title", help="the title, where the page has none or a wrong one")
+    a.add_argument("--fetch", action="store_true", help="fetch the URL (nothing is fetched without it)")
+    a.add_argument("--timeout", type=float, default=15.0, help="seconds the whole fetch may take (default 15)")
+    a.add_argument("--max-bytes", dest="max_bytes", type=int, default=5 * 1024 * 1024,
+                   help="the largest page kept (default 5 MiB)")
+    a.add_argument("--allow-private-address", dest="allow_private_address", action="store_true",
+                   help="let the URL itself be on a private or loopback address (an intranet); "
+                        "redirects there are refused always")
+    a.set_defaults(func=cmd_add)
+    d = sub.add_parser("draft", help="propose the reading of an added article (every item status: draft)")
+    common(d)
+    d.add_argument("slug")
+    d.add_argument("--replace-reviewed", dest="replace_reviewed", action="store_true",
+                   help="draft anew even though the reading holds reviewed items (they are lost)")
+    d.set_defaults(func=cmd_draft)
+    r = sub.add_parser("review", help="list what is still draft in a reading; accept or reject items by id")
+    common(r)
+    r.add_argument("slug")
+    r.add_argument("--accept", nargs="+", metavar="ID", help="ids, kinds (sentences, mentions, claims, events, "
+                   "policies, entities), globs, or all: set status: reviewed (an entity joins the register)")
+    r.add_argument("--reject", nargs="+", metavar="ID", help="ids, kinds or globs: delete the proposals")
+    r.set_defaults(func=cmd_review)
     sv = sub.add_parser("serve", help="serve the store over HTTP")
     common(sv)
     sv.add_argument("--host", help="interface (CLAIMGRAPH_HOST, default 127.0.0.1)")
     sv.add_argument("--port", type=int, help="port (CLAIMGRAPH_PORT, default 8000)")
     sv.add_argument("--processes", type=int, help="serving processes on one socket, read-only when > 1 "
-                    "(CLAIMGRAPH_PROCESSES, default 1)")
+                    "(CLAIMGRAPH_PROCESSES, default auto: one per core up to 4, or 1 with an update token)")
     sv.set_defaults(func=cmd_serve)
     return p
 

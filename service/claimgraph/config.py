@@ -93,6 +93,14 @@ class Settings:
     # Regular query workers copy them too, within a share of their cap (sparql/worker.py), for their
     # scans. ~470 bytes a quad held per copy; 0: always read the disk store (store/mirror.py).
     memory_quads: int = field(default_factory=lambda: _env_int("MEMORY_QUADS", 250_000))
+    # Per connection (api/connguard.py): head size and header lines (431 beyond), seconds to send a
+    # head (408, or an idle connection closed), and open connections per serving process (beyond it a
+    # new connection closes the oldest idle one, or gets 503 when none is idle).
+    max_header_bytes: int = field(default_factory=lambda: _env_int("MAX_HEADER_BYTES", 64 * 1024))
+    max_headers: int = field(default_factory=lambda: _env_int("MAX_HEADERS", 100))
+    header_timeout: float = field(default_factory=lambda: _env_float("HEADER_TIMEOUT", 10.0))
+    max_connections: int = field(default_factory=lambda: _env_int("MAX_CONNECTIONS", 4096))
+
     # How the server talks to its query workers: "loop" (pipes read by the event loop,
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).
     pool_io: str = field(default_factory=lambda: _env("POOL_IO", "loop"))
@@ -130,6 +138,3 @@ class Settings:
     def allowed_loads(self) -> tuple[str, ...]:
         return tuple(s.strip() for s in self.load_allowlist.split(",") if s.strip())
 
-
-def load() -> Settings:
-    return Settings()

@@ -87,6 +87,20 @@ class Minter:
     def policy_use(self, slug: str, pid: str) -> str:
         return f"{self.base}article/{slug}/policy/{pid}"
 
+    def framing(self, slug: str, fid: str) -> str:
+        return f"{self.base}article/{slug}/framing/{fid}"
+
+    def stance(self, slug: str, cid: str, toward: str) -> str:
+        return f"{self.base}article/{slug}/claim/{cid}/stance/{toward}"
+
+    def participation(self, reference: str, n: int) -> str:
+        """The n-th participant of an event or policy reference, as the article frames it."""
+        return f"{reference}/participant/{n}"
+
+    def register_fact(self, entity: str, what: str) -> str:
+        """A sourced register statement about an entity (its dating, who applies it)."""
+        return f"{self.base}entity/{entity}/statement/{what}"
+
     def author(self, slug: str) -> str:
         return f"{self.base}article/{slug}/author"
 

@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.metrics_dir:
             # One of several serving processes: let the others' /metrics count this one's queries.
             sharing = asyncio.get_running_loop().create_task(shared_metrics.share_forever(
-                Path(settings.metrics_dir), lambda: {"metrics": engine.metrics.snapshot(), "gauges": ops.gauges(ctx)}))
+                Path(settings.metrics_dir), lambda: {"metrics": engine.metrics.snapshot(), "gauges": ops.gauges(ctx),
+                                                "counters": ops.counters(ctx)}))
         try:
             yield
         finally:
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "reconciliation. Errors share one shape: {ok: false, error: {status, code, message, parameter}}.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        # /docs is the web app's own page (web/routes.py): Swagger UI served from /static, not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]

@@ -7,7 +7,7 @@ and the source context as its own graph.
 /dumps/claimgraph.{trig,nq,jsonld}   the whole dataset, named graphs included
 /exports/claims.jsonld       every claim as schema:Claim (?article=<slug> narrows)
 /exports/claims/{article}/{claim}.jsonld   one claim
-/exports/source-context      sourced statements about publishers (content-negotiated RDF)
+/exports/source-context      sourced statements: about publishers, and behind the register's world facts
 
 Dumps are written once per store version to a cache directory and served
 as files, so the checksum published is the checksum of the bytes served.
@@ -283,8 +283,16 @@ async def claims_view(ctx: AppContext) -> list[dict[str, Any]]:
     related: dict[str, dict[str, list[str]]] = {}
     for r in links:
         related.setdefault(_v(r["claim"]), {}).setdefault(_v(r["p"]).rsplit("#", 1)[-1], []).append(_v(r["o"]))
-    out = []
+    # One row per hedge cue: a claim with several cues comes back once per cue.
+    cues: dict[str, list[dict[str, Any]]] = {}
+    first: dict[str, Any] = {}
     for r in claims:
+        c = _v(r["claim"])
+        first.setdefault(c, r)
+        if r["cue"] is not None and all(x["@id"] != _v(r["cue"]) for x in cues.setdefault(c, [])):
+            cues[c].append({"@id": _v(r["cue"]), "nif:anchorOf": _v(r["hedge"])})
+    out = []
+    for r in first.values():
         c, a = _v(r["claim"]), _v(r["article"])
         work = works.get(a, {"@id": a})
         rel = related.get(c, {})
@@ -304,9 +312,10 @@ async def claims_view(ctx: AppContext) -> list[dict[str, Any]]:
             node["keywords"] = topics
         if r["paraphrase"] is not None:
             node["cg:paraphrase"] = _v(r["paraphrase"])
-        node["cg:hedged"] = r["cue"] is not None
-        if r["cue"] is not None:
-            node["cg:hedgeCue"] = {"@id": _v(r["cue"]), "nif:anchorOf": _v(r["hedge"])}
+        node["cg:hedged"] = bool(cues.get(c))
+        if cues.get(c):
+            found = sorted(cues[c], key=lambda x: x["@id"])
+            node["cg:hedgeCue"] = found[0] if len(found) == 1 else found
         out.append(node)
     out.sort(key=lambda n: n["@id"])
     return out
@@ -340,7 +349,8 @@ async def claim_one(request: Request) -> Response:
 # -- source context ------------------------------------------------------------------------------
 
 async def source_context(request: Request) -> Response:
-    """The sourced statements about publishers: only graph/source-context, never an article's claims."""
+    """The sourced statements (about publishers, and behind the register's sourced world facts):
+    only graph/source-context, never an article's claims."""
     ctx = _ctx(request)
     fmt = _graph_format(request)
     triples = await ctx.engine.trusted(

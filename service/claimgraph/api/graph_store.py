@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
@@ -102,6 +103,11 @@ def target_of(request: Request) -> Target:
     if default:
         return Target(None, False)
     if not graphs:
+        if request.method == "POST":
+            # GSP §5.5: a POST to the graph store itself asks the service to name a new graph. It is
+            # named under /store/ (direct identification: the IRI is where it is read and written),
+            # never under the base IRI's graph/, which the build owns.
+            return Target(f"{ctx.public_url(request)}/store/{uuid.uuid4().hex}", True)
         raise ApiError(400, "missing_graph", "say which graph: ?graph=<absolute IRI> or ?default, or use /store/<path>",
                        parameter="graph")
     return Target(_check_iri(graphs[0], "graph"), False)

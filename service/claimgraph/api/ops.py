@@ -42,11 +42,11 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
 
-def gauges(ctx: AppContext) -> dict[str, float]:
+def counters(ctx: AppContext) -> dict[str, float]:
+    """Figures that only ever grow in this process: exported as Prometheus counters, and kept
+    in the sum after a serving process dies, so a counter never goes backwards."""
     engine = ctx.engine
     return {
-        "claimgraph_workers": engine.pool.size,
-        "claimgraph_workers_busy": engine.pool.busy,
         "claimgraph_worker_timeouts_total": engine.pool.stats["timeouts"],
         "claimgraph_worker_crashes_total": engine.pool.stats["crashes"],
         "claimgraph_worker_respawns_total": engine.pool.stats["respawns"],
@@ -54,8 +54,24 @@ def gauges(ctx: AppContext) -> dict[str, float]:
         "claimgraph_cache_hits": engine.cache.hits,
         "claimgraph_cache_misses": engine.cache.misses,
         "claimgraph_query_shapes_reused": engine.shapes.reused,
+    }
+
+
+def gauges(ctx: AppContext) -> dict[str, float]:
+    """Figures of the moment: a dead process's no longer count."""
+    engine = ctx.engine
+    return {
+        "claimgraph_workers": engine.pool.size,
+        "claimgraph_workers_busy": engine.pool.busy,
         "claimgraph_memory_copy_quads": engine.mirror.quads,  # summed over serving processes: memory held
     }
+
+
+def _with_counters(total, figures: list[dict[str, float]]):  # noqa: ANN001, ANN202 - a Metrics
+    for fig in figures:
+        for name, value in fig.items():
+            total.counters[(name, ())] += float(value)
+    return total
 
 
 async def metrics(request: Request) -> PlainTextResponse:
@@ -63,10 +79,13 @@ async def metrics(request: Request) -> PlainTextResponse:
     engine = ctx.engine
     mine = gauges(ctx)
     if not ctx.settings.metrics_dir:
-        return PlainTextResponse(engine.metrics.render(mine), media_type=_PROMETHEUS)
-    # Several serving processes (api/prefork.py): add up what each one last shared.
+        total = _with_counters(engine.metrics.merged([]), [counters(ctx)])
+        return PlainTextResponse(total.render(mine), media_type=_PROMETHEUS)
+    # Several serving processes (api/prefork.py): add up what each one last shared, the
+    # counters of processes that have died included.
     others = shared.read_others(Path(ctx.settings.metrics_dir))
     total = engine.metrics.merged([o["metrics"] for o in others])
+    _with_counters(total, [counters(ctx)] + [o.get("counters", {}) for o in others])
     summed = dict(mine)
     for other in others:
         for name, value in other.get("gauges", {}).items():

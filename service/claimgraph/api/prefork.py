@@ -14,7 +14,8 @@ update token is configured.
 
 The parent only supervises: it forwards SIGINT/SIGTERM, and respawns a child
 that died without being asked to (one crash must not halve the service).
-/metrics adds up every process's counters (sparql/metrics.py, shared_dir).
+/metrics adds up every process's figures (api/shared_metrics.py): counters of a
+child that died still count, its gauges no longer do.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
+from ..sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+from ..sparql.negotiate import format_from_param
 from .errors import ApiError
 
 FORM = "application/x-www-form-urlencoded"
@@ -105,6 +107,10 @@ def _fill(req: ProtocolRequest, pairs: list[tuple[str, str]]) -> None:
             raise ApiError(400, "bad_timeout", "timeout must be a positive number of seconds", parameter="timeout")
         req.timeout = value
     fmt = _single(pairs, "format") or _single(pairs, "output")
+    if fmt is not None and format_from_param(fmt, graph=True) is None and format_from_param(fmt, graph=False) is None:
+        raise ApiError(400, "bad_format", f"format={fmt!r} is not a result format; use one of "
+                       + ", ".join(list(SOLUTION_FORMATS) + list(GRAPH_FORMATS)) + " or their media types",
+                       parameter="format")
     req.format = fmt
 
 

@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from . import exports, reconcile
 from . import graph_store, ops, sparql
 from . import linked_data, named_queries, rest
+from ..web import routes as web
+from .openapi_doc import complete
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
@@ -29,6 +31,8 @@ ROUTERS += [reconcile.router, exports.router]  # /reconcile… ; /dumps…, /exp
 # /api/… REST lookups; /api/queries/… named queries (built from queries/*.rq); Linked Data under the
 # base IRI's path (/id/… by default), /ontology…, /context.jsonld.
 ROUTERS += [rest.router, named_queries.build_router, linked_data.build_router]
+# The web app (web/routes.py): /, /search, /read/…, /entity/…, /compare, /editor, /docs; /static.
+ROUTERS += [web.build_router]
 
 
 def mount(app: FastAPI) -> None:
@@ -37,6 +41,7 @@ def mount(app: FastAPI) -> None:
     for router in ROUTERS:
         # A factory (a function of the app) builds routes that depend on the deployment's settings.
         app.include_router(router if isinstance(router, APIRouter) else router(app))
+    web.mount_static(app)
     _valid_openapi(app)
 
 
@@ -60,6 +65,7 @@ def _valid_openapi(app: FastAPI) -> None:
                         if name not in declared:
                             operation.setdefault("parameters", []).append(
                                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+            complete(app.openapi_schema)  # the statuses, media types and protocol parameters handlers hide
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -38,6 +38,7 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     import uvicorn
 
     from .app import create_app
+    from .connguard import ConnLimits, guarded
     from .fastpath import FastPath, wrap
     from .hitprotocol import protocol_for
 
@@ -46,6 +47,14 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     # its hits are answered by the HTTP protocol itself (api/hitprotocol.py).
     asgi = wrap(app) if settings.fast_path else app
     http: Any = protocol_for(asgi) if isinstance(asgi, FastPath) else "httptools"
+    if http == "httptools":
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        http = HttpToolsProtocol
+    # Header caps, head timeout and a connection cap, whichever protocol runs (api/connguard.py).
+    http = guarded(http, ConnLimits(settings.max_header_bytes, settings.max_headers, settings.header_timeout,
+                                    settings.max_connections))
+    _raise_fd_limit()
     # Several processes are forked by api/prefork.py, not uvicorn's `--workers N`: that needs an
     # import string, and was measured to lose TCP_NODELAY on keep-alive connections.
     # uvloop + httptools: the fastest event loop and HTTP parser uvicorn offers.
@@ -55,6 +64,15 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     _quiet_collector()
     server.run(sockets=[sock] if sock is not None else None)
     return 0
+
+
+def _raise_fd_limit() -> None:
+    """Let the process open as many connections as the system allows it (the soft limit is often 1,024)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _quiet_collector() -> None:

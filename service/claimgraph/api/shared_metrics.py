@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from ..processes import alive as _alive
+
 INTERVAL_S = 1.0
 
 
@@ -37,21 +39,12 @@ def read_others(directory: Path) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue  # replaced or removed between listing and reading
         alive = _alive(int(path.stem)) if path.stem.isdigit() else False
-        entry = {"metrics": data.get("metrics", {}), "alive": alive}
+        entry = {"metrics": data.get("metrics", {}), "counters": data.get("counters", {}), "alive": alive}
         if alive:
             entry["gauges"] = data.get("gauges", {})
         out.append(entry)
     return out
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 async def share_forever(directory: Path, snapshot: Callable[[], dict[str, Any]]) -> None:

@@ -11,6 +11,7 @@ from .context import AppContext
 from .description import serialize_graph, service_description
 from .errors import ApiError
 from .protocol import parse
+from ..web.routes import wants_editor
 
 
 async def sparql_endpoint(request: Request) -> Response:
@@ -19,7 +20,7 @@ async def sparql_endpoint(request: Request) -> Response:
     if req.update is not None:
         return await ctx.writes.update(request, req)
     if req.query is None:
-        return await describe_service(request)
+        return wants_editor(request) or await describe_service(request)
     answer = await ctx.engine.query(
         req.query,
         accept=request.headers.get("accept"),

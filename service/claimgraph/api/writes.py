@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 
+import pyoxigraph as ox
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..sparql.gate import GateError, check
 from ..sparql.lexer import LexError
-from ..sparql.targets import written_graphs
+from ..sparql.targets import Targets, written_graphs
+from ..sparql.using import DatasetConflict, with_using
 from ..store.ownership import Ownership
 from ..store.writer import StoreWriter
 from .errors import ApiError
@@ -52,18 +55,32 @@ class Writes:
                            "write to a graph of your own (those are kept across rebuilds), or change the "
                            "reading in data/ and rebuild", parameter=parameter)
 
-    def guard_update(self, text: str) -> None:
+    def guard_update(self, text: str) -> Targets | None:
+        """409 for an update that names a build-owned graph. Returns what it writes, for
+        guard_anywhere to decide on what may write ANY graph."""
         try:
-            targets = written_graphs(text)
+            targets = written_graphs(text, self.ctx.engine.base_iri)
         except LexError:
-            return  # the engine refuses it with its own syntax error before writing anything
-        if targets.anywhere:
-            raise ApiError(409, "graph_owned_by_build",
-                           f"this update may write graphs that `claimgraph build` owns ({targets.anywhere[0]}), "
-                           f"and a rebuild would discard that write; name the graphs it writes, none of "
-                           f"{self.ownership.describe()}", parameter="update")
+            return None  # the engine refuses it with its own syntax error before writing anything
         for iri in sorted(targets.graphs):
             self.guard_graph(iri, parameter="update")
+        return targets
+
+    def guard_anywhere(self, store, targets: Targets | None) -> None:  # noqa: ANN001 - a pyoxigraph Store
+        """An update that may write any graph is refused while the store holds a graph the build owns
+        (checked under the writer's lock, so no build slips one in between). A graph variable in a
+        template is refused always: it may name a build graph that does not exist yet."""
+        if targets is None or not targets.anywhere:
+            return
+        anywhere = targets.anywhere
+        variable = [why for why in anywhere if why not in targets.removes_existing]
+        owned = next((g.value for g in store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and self.ownership.owns(g.value)), None)
+        if variable or owned is not None:
+            raise ApiError(409, "graph_owned_by_build",
+                           f"this update may write graphs that `claimgraph build` owns ({anywhere[0]}), "
+                           f"and a rebuild would discard that write; name the graphs it writes, none of "
+                           f"{self.ownership.describe()}", parameter="update")
 
     async def run(self, action) -> object:  # noqa: ANN001 - callable on a pyoxigraph Store
         assert self.writer is not None
@@ -79,19 +96,23 @@ class Writes:
             verdict = check(req.update, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
         except GateError as exc:
             raise ApiError(exc.status, exc.code, exc.message, parameter="update") from None
-        self.guard_update(verdict.text)
-        if req.using_graph or req.using_named_graph:
-            raise ApiError(400, "unsupported_parameter",
-                           "using-graph-uri / using-named-graph-uri are not supported; put USING in the update",
-                           parameter="using-graph-uri" if req.using_graph else "using-named-graph-uri")
         if req.default_graph or req.named_graphs:
             # The protocol defines these for queries only; silently ignoring them would mislead.
             raise ApiError(400, "unsupported_parameter",
-                           "default-graph-uri / named-graph-uri apply to queries; an update names its graphs itself",
+                           "default-graph-uri / named-graph-uri apply to queries; an update takes "
+                           "using-graph-uri / using-named-graph-uri",
                            parameter="default-graph-uri" if req.default_graph else "named-graph-uri")
+        try:
+            text = with_using(verdict.text, req.using_graph, req.using_named_graph, verdict.lexed)
+        except DatasetConflict as exc:
+            raise ApiError(400, "dataset_conflict", str(exc),
+                           parameter="using-graph-uri" if req.using_graph else "using-named-graph-uri") from None
+        targets = self.guard_update(text)
+        base = self.ctx.engine.base_iri
 
         def apply(store) -> None:  # noqa: ANN001
-            store.update(verdict.text)
+            self.guard_anywhere(store, targets)
+            store.update(text, base_iri=base)
 
         try:
             await self.run(apply)

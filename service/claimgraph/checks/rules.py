@@ -4,7 +4,7 @@ HermiT costs ~5 s per article (a JVM, owlready's quadstore, a full tableau),
 which puts 10,000 articles out of reach. The ontology only uses axioms whose
 consequences on named individuals are given by a handful of rules (the OWL 2
 RL rules for them): class and property hierarchies, domains and ranges,
-inverses, property chains, `hasValue` and `someValuesFrom` definitions,
+inverses, symmetric properties, property chains, `hasValue` and `someValuesFrom` definitions,
 disjoint classes, functional properties with values declared different. So
 HermiT still checks the ontology and the register (checks/reasoning.py), and
 each article is closed under these rules, which give what HermiT gives
@@ -36,7 +36,7 @@ _OWL_PREDICATES = {OWL.equivalentClass, OWL.disjointWith, OWL.inverseOf, OWL.pro
                    OWL.onProperty, OWL.hasValue, OWL.someValuesFrom, OWL.differentFrom,
                    OWL.imports, OWL.versionInfo, OWL.versionIRI, OWL.deprecated}
 _OWL_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-              OWL.FunctionalProperty, OWL.NamedIndividual, OWL.Ontology, OWL.Restriction}
+              OWL.FunctionalProperty, OWL.SymmetricProperty, OWL.NamedIndividual, OWL.Ontology, OWL.Restriction}
 
 
 @dataclass
@@ -118,6 +118,8 @@ def tbox(onto: Graph) -> TBox:
     for p, q in onto.subject_objects(OWL.inverseOf):
         t.inverse[p].add(q)  # type: ignore[index]
         t.inverse[q].add(p)  # type: ignore[index]
+    for p in onto.subjects(RDF.type, OWL.SymmetricProperty):
+        t.inverse[p].add(p)  # type: ignore[index]  # a symmetric property is its own inverse
     for p, head in onto.subject_objects(OWL.propertyChainAxiom):
         t.chains.append((p, list(Collection(onto, head))))  # type: ignore[arg-type]
     for prop_map, pred in ((t.domain, RDFS.domain), (t.range, RDFS.range)):

@@ -104,6 +104,8 @@ class Param:
         # Either the claim's IRI as the API shows it, or the short form `<article-slug>/<claim-id>`.
         if value.startswith(mint.base + "article/"):
             value = value[len(mint.base) + len("article/"):].replace("/claim/", "/", 1)
+        elif re.match(r"^https?://", value):
+            return self._iri(value).value  # another dataset's claim: well formed, and simply not found here
         slug, sep, cid = value.partition("/")
         if not sep or not SLUG.match(slug) or not ITEM_ID.match(cid):
             raise ParamError(self.name, f"{_show(value)} is not a claim: use `<article-slug>/<claim-id>` "
@@ -159,9 +161,13 @@ class Param:
         elif self.type == "date":
             s = {"type": "string", "pattern": DATE.pattern}
         elif self.type == "iri":
-            s = {"type": "string", "format": "iri", "maxLength": self.max_length}
-        else:
-            s = {"type": "string", "maxLength": self.max_length}
+            s = {"type": "string", "format": "iri", "maxLength": self.max_length, "pattern": "^https?://"}
+        elif self.type == "claim":
+            s = {"type": "string", "maxLength": self.max_length,
+                 "pattern": r"^(?:[a-z0-9][a-z0-9-]{0,79}/[A-Za-z0-9][A-Za-z0-9_-]{0,79}"
+                            r"|https?://[^\s<>\"{}|\\^`\x00-\x20\x7f-\x9f]+)$"}
+        else:  # a string: anything but blank, and no NUL
+            s = {"type": "string", "maxLength": self.max_length, "pattern": r"^[^\x00]*[^\x00\s][^\x00]*$"}
         if self.default is not None:
             s["default"] = self.default
         return s

@@ -7,12 +7,11 @@ import hashlib
 import re
 from pathlib import Path
 
+from .claims import ClaimSection
 from .fields import ITEM_ID, SLUG, Fields, items
 from .locate import locate
-from .model import (
-    ATTRIBUTIONS, AUTHOR, CLAIM_KINDS, MENTION_ROLES, PRECISIONS, SENTENCE_ROLES, STANCES, TIME_BASES,
-    Article, Claim, Entity, Event, Mention, PolicyUse, Sentence, Span, When,
-)
+from .model import AUTHOR, MENTION_ROLES, PRECISIONS, SENTENCE_ROLES, TIME_BASES, Article, Entity, Mention, Sentence, Span, When
+from .references import ReferenceSections
 from .problems import Problem
 from .yamlfile import Node, load_yaml
 
@@ -43,7 +42,7 @@ def check_date(value: str) -> str | None:
     return None
 
 
-class ArticleReader:
+class ArticleReader(ClaimSection, ReferenceSections):
     """Validates one reading against its text and the register, collecting every problem."""
 
     def __init__(self, folder: Path, shown_dir: str, entities: dict[str, Entity]):
@@ -53,6 +52,8 @@ class ArticleReader:
         self.file = f"{shown_dir}/reading.yaml"
         self.entities = entities
         self.problems: list[Problem] = []
+        self.pending_refs: list = []  # (fields, claim, key, ids) resolved once every section is read
+        self.declared: set[str] = set()
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
@@ -63,9 +64,14 @@ class ArticleReader:
         if allow_author and value == AUTHOR:
             return True
         if value not in self.entities:
-            f.problem(f"{f.what}: unknown entity {value!r} in {key}", key=key)
+            from .hints import suggest_entities
+
+            f.problem(f"{f.what}: unknown entity {value!r} in {key}{suggest_entities(value, self.entities)}", key=key)
             return False
         return True
+
+    def load_doc(self):  # noqa: ANN201 - (YAML tree, problems); a subclass may take keys out first
+        return load_yaml(self.folder / "reading.yaml", self.file)
 
     def read(self) -> Article | None:
         if not SLUG.match(self.slug):
@@ -80,12 +86,12 @@ class ArticleReader:
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(self.text_file, 1, f"not valid UTF-8 at byte {exc.start}"))
             return None
-        doc, errs = load_yaml(self.folder / "reading.yaml", self.file)
+        doc, errs = self.load_doc()
         if errs:
             self.problems.extend(errs)
             return None
         top = Fields(doc, self.file, self.problems, "reading")
-        top.allow(("article", "sentences", "claims", "events", "policies"))
+        top.allow(("article", "sentences", "claims", "events", "policies", "framing"))
         meta = Fields(top.mapping("article") or Node(), self.file, self.problems, "article", top.line("article"))
         if "article" not in top.node:
             self.problem(1, "reading: missing article")
@@ -100,6 +106,8 @@ class ArticleReader:
         claims = self.read_claims(top, text, by_id)
         events = self.read_events(top, text, by_id)
         policies = self.read_policies(top, text, by_id)
+        framings = self.read_framings(top, text, by_id)
+        self.resolve_refs(claims, events, policies)
         return Article(
             slug=self.slug,
             text=text,
@@ -117,6 +125,7 @@ class ArticleReader:
             claims=claims,
             events=events,
             policies=policies,
+            framings=framings,
         )
 
     def read_url(self, meta: Fields) -> str | None:
@@ -167,10 +176,10 @@ class ArticleReader:
             sentence.mentions = self.read_mentions(f, text, sentence)
             out.append(sentence)
             pos = span.end
-        if text[pos:].strip() and not any(p.file == self.file for p in self.problems):
+        if out and text[pos:].strip() and not any(p.file == self.file for p in self.problems):
             self.problem(last_line, f"text after the last sentence is not covered: {text[pos:].strip()[:60]!r}")
         if not out:
-            self.problem(top.line("sentences"), "reading: no sentences")
+            self.problem(top.line("sentences"), f"reading: no sentences (claimgraph draft {self.slug} proposes them)")
         return out
 
     def read_mentions(self, sf: Fields, text: str, sentence: Sentence) -> list[Mention]:
@@ -182,7 +191,8 @@ class ArticleReader:
             role = f.choice("role", MENTION_ROLES, default="other") or "other"
             if words is None or not self.entity_ref(f, "entity", entity):
                 continue
-            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}")
+            span = locate(text, words, sentence.span.begin, sentence.span.end, f.int("occurrence"), f"sentence {sentence.id}",
+                          whole_words=True)
             if isinstance(span, str):
                 f.problem(f"mention in {sentence.id}: {span}", key="text")
                 continue
@@ -209,60 +219,6 @@ class ArticleReader:
             return None
         return span
 
-    def read_claims(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[Claim]:
-        out: list[Claim] = []
-        seen: set[str] = set()
-        for node, line in items(top.node.get("claims"), self.file, self.problems, "claims", top.line("claims")):
-            f = Fields(node, self.file, self.problems, "claim", line)
-            f.allow(("id", "quote", "sentence", "occurrence", "claimant", "attribution", "kind", "about", "topics",
-                     "stance", "stanceToward", "hedge", "paraphrase", "note"))
-            cid = f.str("id")
-            if cid is None:
-                continue
-            f.what = f"claim {cid}"
-            if not ITEM_ID.match(cid) or cid in seen:
-                f.problem(f"claim id {cid!r} is malformed or repeated", key="id")
-                continue
-            seen.add(cid)
-            if f.str("quote") is None:
-                continue
-            span = self.scoped(f, text, "quote", sentences, f.str("sentence", required=False))
-            claimant = f.str("claimant")
-            ok_claimant = self.entity_ref(f, "claimant", claimant, allow_author=True)
-            attribution = f.choice("attribution", ATTRIBUTIONS)
-            if claimant == AUTHOR and attribution == "reported":
-                f.problem(f"claim {cid}: a reported claim needs the claimant whose view is reported, not the author", key="attribution")
-            if claimant not in (None, AUTHOR) and attribution == "own-voice":
-                f.problem(f"claim {cid}: own-voice claims are the author's; claimant must be 'author'", key="attribution")
-            kind = f.choice("kind", CLAIM_KINDS)
-            about = f.strs("about", required=True)
-            ok_about = all(self.entity_ref(f, "about", a) for a in about) and bool(about)
-            topics = f.strs("topics")
-            ok_topics = all(self.entity_ref(f, "topics", t) for t in topics)
-            stance = f.choice("stance", STANCES)
-            toward = f.str("stanceToward", required=False) or (about[0] if about else None)
-            ok_toward = self.entity_ref(f, "stanceToward", toward)
-            if span is None or None in (attribution, kind, stance) or not (ok_claimant and ok_about and ok_topics and ok_toward):
-                continue
-            sentence = self.containing(span, sentences)
-            if sentence is None:
-                f.problem(f"claim {cid}: quote spans more than one sentence", key="quote")
-                continue
-            hedge = None
-            cue = f.str("hedge", required=False)
-            if cue is not None:
-                found = locate(text, cue, sentence.span.begin, sentence.span.end, None, f"sentence {sentence.id}")
-                if isinstance(found, str):
-                    # Prefer the cue inside the quote when the sentence repeats it.
-                    found = locate(text, cue, span.begin, span.end, None, f"the quote of claim {cid}")
-                if isinstance(found, str):
-                    f.problem(f"claim {cid}: hedge {found}", key="hedge")
-                    continue
-                hedge = found
-            out.append(Claim(cid, span, sentence.id, claimant, attribution, kind, about, stance, toward, topics, hedge,
-                             f.str("paraphrase", required=False), f.str("note", required=False)))
-        return out
-
     def read_when(self, f: Fields, text: str, sentences: dict[str, Sentence], sid: str | None) -> When | None:
         node = f.mapping("when")
         if node is None:
@@ -283,43 +239,6 @@ class ArticleReader:
         if precision is None:
             return None
         return When(start, end, precision, basis, span)
-
-    def read_events(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[Event]:
-        out: list[Event] = []
-        for node, line in items(top.node.get("events"), self.file, self.problems, "events", top.line("events")):
-            f = Fields(node, self.file, self.problems, "event", line)
-            f.allow(("id", "entity", "label", "mention", "sentence", "occurrence", "when", "order", "note"))
-            eid = f.str("id")
-            if eid is None:
-                continue
-            f.what = f"event {eid}"
-            if not ITEM_ID.match(eid) or eid in {e.id for e in out}:
-                f.problem(f"event id {eid!r} is malformed or repeated", key="id")
-                continue
-            entity = f.str("entity", required=False)
-            if entity is not None and not self.entity_ref(f, "entity", entity):
-                continue
-            sid = f.str("sentence", required=False)
-            span = self.scoped(f, text, "mention", sentences, sid)
-            when = self.read_when(f, text, sentences, sid)
-            out.append(Event(eid, f.str("label") or eid, entity, span, when, f.int("order") or 0))
-        return out
-
-    def read_policies(self, top: Fields, text: str, sentences: dict[str, Sentence]) -> list[PolicyUse]:
-        out: list[PolicyUse] = []
-        for node, line in items(top.node.get("policies"), self.file, self.problems, "policies", top.line("policies")):
-            f = Fields(node, self.file, self.problems, "policy", line)
-            f.allow(("id", "entity", "mention", "sentence", "occurrence", "note"))
-            pid, entity = f.str("id"), f.str("entity")
-            if pid is None or not self.entity_ref(f, "entity", entity):
-                continue
-            if entity and self.entities[entity].type != "Policy":
-                f.problem(f"policy {pid}: entity {entity!r} is a {self.entities[entity].type}, not a Policy", key="entity")
-                continue
-            f.what = f"policy {pid}"
-            span = self.scoped(f, text, "mention", sentences, f.str("sentence", required=False))
-            out.append(PolicyUse(pid, entity, span))
-        return out
 
 
 def _pad(date: str, low: bool) -> str:

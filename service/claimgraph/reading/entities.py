@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .fields import SLUG, Fields, items
-from .model import ENTITY_TYPES, Entity
+from .article import check_date
+from .model import ENTITY_TYPES, PRECISIONS, Entity, RegisterSource, When
 from .problems import Problem
 from .yamlfile import Node, load_yaml
 
@@ -29,8 +30,45 @@ MATCHES = ("exact", "close")
 LITERAL_CODES = ("iso3166",)
 ENTITY_KEYS = (
     "id", "type", "label", "aliases", "description", "wikidata", "links",
-    "appliedBy", "appliedTo", "broader", "note",
+    "appliedBy", "appliedTo", "broader", "note", "source", "happened",
 )
+URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def _source(f: Fields, eid: str) -> RegisterSource | None:
+    """A register fact's source: {by: <entity>, url: <document>, date: YYYY[-MM[-DD]]}."""
+    node = f.mapping("source")
+    if node is None:
+        return None
+    sf = Fields(node, f.file, f.problems, f"entity {eid} source", f.line("source"))
+    sf.allow(("by", "url", "date", "note"))
+    by, url, date = sf.str("by"), sf.str("url"), sf.str("date", required=False)
+    if url is not None and not URL.match(url):
+        sf.problem(f"entity {eid}: source url must be an http(s) URL, got {url!r}", key="url")
+        return None
+    if date is not None and (err := check_date(date)):
+        sf.problem(f"entity {eid}: source date: {err}", key="date")
+        return None
+    if by is None or url is None:
+        return None
+    return RegisterSource(by, url, date)
+
+
+def _happened(f: Fields, eid: str) -> When | None:
+    node = f.mapping("happened")
+    if node is None:
+        return None
+    hf = Fields(node, f.file, f.problems, f"entity {eid} happened", f.line("happened"))
+    hf.allow(("start", "end", "precision"))
+    start, end = hf.str("start", required=False), hf.str("end", required=False)
+    for key, value in (("start", start), ("end", end)):
+        if value is not None and (err := check_date(value)):
+            hf.problem(f"entity {eid}: happened {key}: {err}", key=key)
+            return None
+    precision = hf.choice("precision", PRECISIONS)
+    if precision is None:
+        return None
+    return When(start, end, precision, "external")
 
 
 @dataclass
@@ -89,6 +127,10 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
         if wikidata is not None and not QID.match(wikidata):
             f.problem(f"entity {eid}: wikidata {wikidata!r} is not a QID like Q159", key="wikidata")
             wikidata = None
+        if etype == "State" and "wikidata" not in f.node:
+            # SHACL StateShape asks for it; said here, with the line, rather than after the build.
+            f.problem(f"entity {eid}: a State needs its verified wikidata QID (SHACL StateShape); "
+                      "find it before adding the state")
         links: dict[str, str] = {}
         lnode = f.mapping("links")
         if lnode is not None:
@@ -107,6 +149,7 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
                                key=scheme)
                     continue
                 links[scheme] = value
+        source = _source(f, eid)
         entities[eid] = RegisterEntity(
             id=eid,
             type=etype or "Concept",
@@ -118,6 +161,8 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
             applied_by=f.strs("appliedBy"),
             applied_to=f.strs("appliedTo"),
             broader=f.strs("broader"),
+            source=source,
+            happened=_happened(f, eid),
             line=line,
             # Keep the strength only of links that survived their form check.
             match={k: v for k, v in match.items() if (k == "wikidata" and wikidata) or k in links},
@@ -129,4 +174,16 @@ def load_entities(path: Path, shown: str) -> tuple[dict[str, Entity], list[Probl
                     problems.append(Problem(shown, e.line, f"entity {e.id}: {key} refers to unknown entity {ref!r}"))
         if (e.applied_by or e.applied_to) and e.type != "Policy":
             problems.append(Problem(shown, e.line, f"entity {e.id}: appliedBy/appliedTo only apply to a Policy"))
+        elif (e.applied_by or e.applied_to) and e.source is None:
+            problems.append(Problem(shown, e.line, (
+                f"entity {e.id}: appliedBy/appliedTo in the register state who applies the policy to whom "
+                "as a fact, so they need a source: {by: <entity>, url: <document>, date: ...}; to record "
+                "how an article frames it, give the policy reference participants in that article's reading")))
+        if e.type == "Event" and (e.source is None or e.happened is None):
+            problems.append(Problem(shown, e.line, (
+                f"entity {e.id}: a register Event is asserted to have happened, so it needs happened: "
+                "{start, end, precision} and a source: {by, url, date}; an event only as an article "
+                "tells it belongs in that article's events: section")))
+        if e.source is not None and e.source.by not in entities:
+            problems.append(Problem(shown, e.line, f"entity {e.id}: source by refers to unknown entity {e.source.by!r}"))
     return entities, problems

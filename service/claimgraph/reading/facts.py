@@ -31,7 +31,7 @@ def load_facts(path: Path, shown: str, entities: dict[str, Entity]) -> tuple[lis
     seen: set[str] = set()
     for node, line in items(top.node.get("facts"), shown, problems, "facts", top.line("facts")):
         f = Fields(node, shown, problems, "fact", line)
-        f.allow(("id", "subject", "statement", "kind", "by", "date", "source", "retrieved_via", "note"))
+        f.allow(("id", "subject", "statement", "kind", "by", "by_entity", "date", "source", "retrieved_via", "note"))
         fid, subject, statement = f.str("id"), f.str("subject"), f.str("statement")
         kind = f.choice("kind", FACT_KINDS, default="other")
         by, date, source = f.str("by"), f.str("date", required=False), f.str("source")
@@ -42,12 +42,19 @@ def load_facts(path: Path, shown: str, entities: dict[str, Entity]) -> tuple[lis
             f.problem(f"duplicate fact id {fid!r}", key="id")
         if subject and subject not in entities:
             f.problem(f"fact {fid}: unknown subject entity {subject!r}", key="subject")
+        # The source as a register entity (a government, an outlet), not only a name in a string.
+        by_entity = f.str("by_entity")
+        if by_entity is not None and by_entity not in entities:
+            f.problem(f"fact {fid}: by_entity {by_entity!r} is not in the register; add the source "
+                      "(government, outlet, registry) to data/entities.yaml", key="by_entity")
+            by_entity = None
         if date and not DATE.match(date):
             f.problem(f"fact {fid}: bad date {date!r} (use YYYY, YYYY-MM or YYYY-MM-DD)", key="date")
         if source and not URL.match(source):
             f.problem(f"fact {fid}: source must be an http(s) URL, got {source!r}", key="source")
-        if None in (fid, subject, statement, by, source):
+        if None in (fid, subject, statement, by, source, by_entity):
             continue
         seen.add(fid)
-        facts.append(Fact(fid, subject, statement, kind or "other", by, date, source, f.str("retrieved_via", required=False)))
+        facts.append(Fact(fid, subject, statement, kind or "other", by, date, source,
+                          f.str("retrieved_via", required=False), by_entity))
     return facts, problems

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .model import Span
 
 
@@ -16,7 +18,17 @@ def occurrences(haystack: str, needle: str) -> list[int]:
     return found
 
 
-def locate(text: str, words: str, begin: int, end: int, occurrence: int | None, scope: str) -> Span | str:
+def whole_word_occurrences(haystack: str, needle: str) -> list[int]:
+    """Occurrences not glued to a letter or digit on either side: "Europe" is not in "European"."""
+    if not needle:
+        return []
+    left = r"(?<!\w)" if re.match(r"\w", needle[0]) else ""
+    right = r"(?!\w)" if re.match(r"\w", needle[-1]) else ""
+    return [m.start() for m in re.finditer(f"(?={left}{re.escape(needle)}{right})", haystack)]
+
+
+def locate(text: str, words: str, begin: int, end: int, occurrence: int | None, scope: str,
+           whole_words: bool = False) -> Span | str:
     """Return the span of `words` inside text[begin:end], or a message saying why not.
 
     Ambiguity is an error unless the curator says which occurrence is meant,
@@ -24,9 +36,11 @@ def locate(text: str, words: str, begin: int, end: int, occurrence: int | None, 
     """
     if not isinstance(words, str) or not words.strip():
         return "empty text to locate"
-    hits = occurrences(text[begin:end], words)
+    hits = (whole_word_occurrences if whole_words else occurrences)(text[begin:end], words)
     if not hits:
-        return f"{_short(words)} not found in {scope}"
+        from .hints import not_found  # a hint costs a fuzzy search: only when something is wrong
+
+        return not_found(text, words, begin, end, scope, whole_words)
     if occurrence is None:
         if len(hits) > 1:
             return f"{_short(words)} is ambiguous: it occurs {len(hits)} times in {scope}; add occurrence: N"

@@ -90,6 +90,10 @@ class SparqlEngine:
         self.settings = settings
         self.locator = locator or StoreLocator(settings.store)
         self.limits = Limits(max_bytes=settings.max_query_bytes)
+        # Relative IRIs in a query or update resolve against the endpoint's own URL (SPARQL 1.1
+        # Protocol §2.1.4, §2.2.4: a service-defined base IRI, which "MAY be the service endpoint").
+        # Fixed per deployment (not per request), so one query text has one answer in every cache.
+        self.base_iri = f"{settings.url}/sparql"
         self.shapes = ShapeMemo(self.limits, settings.allowed_services, INLINE_MAX_PATTERNS)
         self.pool = WorkerPool(settings.workers, settings.worker_memory_mb, settings.queue_size)
         self.fast_pool: WorkerPool | None = None
@@ -250,6 +254,7 @@ class SparqlEngine:
             graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
             job = {
                 "query": verdict.text,
+                "base_iri": self.base_iri,
                 "store_dir": str(store_dir),
                 "default_graph": default_graph or None,
                 "named_graphs": named_graphs or None,
@@ -377,7 +382,7 @@ class SparqlEngine:
             self._root_counts = {}
 
     def _run_inline(self, store: ox.Store, text: str, fmt: str) -> tuple[str, str, bytes]:
-        result = store.query(text, use_default_graph_as_union=True)
+        result = store.query(text, use_default_graph_as_union=True, base_iri=self.base_iri)
         if not isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
             raise TypeError("not a SELECT or ASK")
         # Straight to bytes (a Python writer costs 10-30 µs a query): work_bound has already capped

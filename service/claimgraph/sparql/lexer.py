@@ -69,11 +69,6 @@ def unescape_codepoints(text: str) -> str:
     return "".join(out)
 
 
-def check_escapes(text: str) -> None:
-    """Refuse surrogate / out-of-range escapes wherever they are (strings, IRIs, code)."""
-    unescape_codepoints(text)
-
-
 class Token(NamedTuple):
     # A tuple, not a frozen dataclass: tokens are made on every query, and a
     # frozen dataclass costs about 1 µs more to construct.

@@ -158,27 +158,35 @@ class WorkerPool:
             self._idle.put_nowait(fresh)
             return
 
+    async def _acquire(self, idle: "asyncio.Queue[_Worker]", timeout: float) -> _Worker:
+        if not idle.empty() and not self._waiting:
+            # No one queues ahead of us: no task, no timer. A worker handed back while others
+            # wait belongs to the oldest waiter, or the tail latency explodes.
+            return idle.get_nowait()
+        if self._waiting >= self.queue_size and idle.empty():
+            self.stats["rejected_full"] += 1
+            raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly",
+                            retry_after=1)
+        self._waiting += 1
+        try:
+            return await asyncio.wait_for(idle.get(), timeout=timeout)
+        except asyncio.TimeoutError:
+            raise PoolError(503, "timeout", f"no query worker became free within {timeout:g} s",
+                            retry_after=2) from None
+        finally:
+            self._waiting -= 1
+
     async def run(self, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:
         idle = self._idle
         assert idle is not None, "pool not started"
         started = time.monotonic()
-        if not idle.empty() and not self._waiting:
-            # No one queues ahead of us: no task, no timer. A worker handed back while others
-            # wait belongs to the oldest waiter, or the tail latency explodes.
-            w = idle.get_nowait()
-        else:
-            if self._waiting >= self.queue_size and idle.empty():
-                self.stats["rejected_full"] += 1
-                raise PoolError(503, "queue_full", "too many queries are waiting; try again shortly",
-                                retry_after=1)
-            self._waiting += 1
-            try:
-                w = await asyncio.wait_for(idle.get(), timeout=timeout)
-            except asyncio.TimeoutError:
-                raise PoolError(503, "timeout", f"no query worker became free within {timeout:g} s",
-                                retry_after=2) from None
-            finally:
-                self._waiting -= 1
+        w = await self._acquire(idle, timeout)
+        while not w.proc.is_alive():
+            # It died while idle (killed from outside, the OOM killer): this query never reached it,
+            # so it costs the query nothing. Replace it and take the next free worker.
+            self.stats["crashes"] += 1
+            asyncio.get_running_loop().create_task(self._replace(w))
+            w = await self._acquire(idle, max(0.05, timeout - (time.monotonic() - started)))
         remaining = max(0.05, timeout - (time.monotonic() - started))
         self.stats["jobs"] += 1
         try:

@@ -25,6 +25,9 @@ from .lexer import Token, decode_iri, decode_local, tokenize
 class Targets:
     graphs: set[str] = field(default_factory=set)
     anywhere: list[str] = field(default_factory=list)  # why the update may write any graph
+    # Those of `anywhere` that only remove graphs that exist (CLEAR/DROP ALL or NAMED): harmless
+    # to the build's graphs when the store holds none (api/writes.py).
+    removes_existing: list[str] = field(default_factory=list)
 
 
 class _Walk:
@@ -109,7 +112,9 @@ class _Walk:
             elif depth == 0 and self.kw(i, "CLEAR", "DROP"):
                 j = self.skip_silent(i + 1)
                 if self.kw(j, "ALL", "NAMED"):
-                    self.out.anywhere.append(f"{tok.text} {self.t[j].text} removes every named graph")
+                    why = f"{tok.text} {self.t[j].text} removes every named graph"
+                    self.out.anywhere.append(why)
+                    self.out.removes_existing.append(why)
             elif depth == 0 and self.kw(i, "ADD", "COPY", "MOVE"):
                 j = self.skip_silent(i + 1)
                 j = j + 1 if self.kw(j, "GRAPH") else j

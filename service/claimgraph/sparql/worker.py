@@ -250,7 +250,7 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                 store_dir = wanted_dir
             copy = mirror.get(Path(store_dir), store, start=False)
             source = copy if copy is not None else store
-            kwargs: dict[str, Any] = {}
+            kwargs: dict[str, Any] = {"base_iri": job.get("base_iri")}
             if job.get("default_graph"):
                 kwargs["default_graph"] = [ox.NamedNode(g) for g in job["default_graph"]]
             else:

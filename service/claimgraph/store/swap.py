@@ -24,6 +24,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from ..processes import alive as _alive
 from .writelock import write_lock
 
 KEEP_VERSIONS = 2  # the live version and the one before it (a server may still read it)
@@ -52,15 +53,6 @@ def complete_versions(store: Path) -> list[Path]:
         return []
     return sorted(p for p in vdir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def clean_partials(store: Path) -> list[Path]:

@@ -70,8 +70,10 @@ def description(c: Compiled, fixed: dict[str, Graph]) -> Graph:
     names = GraphNames(c.reg.mint)
     sizes = [(URIRef(iri), len(g)) for iri, g in fixed.items() if not iri.endswith("#shared")]
     sizes += [(URIRef(c.reg.mint.article_graph(slug)), c.metas[slug].triples) for slug, _k in c.parts]
+    sizes += [(URIRef(c.reg.mint.article_graph(slug) + "/draft"), c.metas[slug].drafted) for slug, _k in c.parts]
     g = Graph()
-    describe_dataset(g, names, sizes, len(c.reg.entities), len(c.parts),
+    # Only articles with a reviewed sentence count: a machine draft is not yet an article.
+    describe_dataset(g, names, sizes, len(c.reg.entities), sum(m.curated for m in c.metas.values()),
                      sum(m.claims for m in c.metas.values()), c.reg.linkcounts)
     return g
 
@@ -80,7 +82,10 @@ def triples_per_graph(c: Compiled, fixed: dict[str, Graph], meta: Graph) -> dict
     names = GraphNames(c.reg.mint)
     counts = {iri: len(g) for iri, g in fixed.items() if not iri.endswith("#shared")}
     for slug, _k in c.parts:
-        counts[c.reg.mint.article_graph(slug)] = c.metas[slug].triples
+        if c.metas[slug].triples:
+            counts[c.reg.mint.article_graph(slug)] = c.metas[slug].triples
+        if c.metas[slug].drafted:
+            counts[c.reg.mint.article_graph(slug) + "/draft"] = c.metas[slug].drafted
     inferred = len(fixed[str(names.inferred) + "#shared"]) + sum(m.inferred for m in c.metas.values())
     if inferred:
         counts[str(names.inferred)] = inferred

@@ -1,6 +1,6 @@
 """The on-disk cache of compiled parts: one directory per content key.
 
-`<store>.cache/parts/<key>/` holds `asserted.nq` (the article's named graph),
+`<store>.cache/parts/<key>/` holds `asserted.nq` (the article's named graph and its machine draft's),
 `inferred.nq` (what the reasoner entailed about the article's own nodes, in
 graph/inferred), `shared.nt` (entailments about register nodes only, which
 several articles may share) and `meta.json`. An entry is written to a
@@ -29,6 +29,8 @@ class PartMeta:
     claims: int
     inferred: int     # entailments about the article's own nodes
     reasoner: str     # "hermit", "none" or why reasoning was skipped
+    curated: bool = True   # whether any sentence is reviewed (else only a machine draft)
+    drafted: int = 0       # triples in the article's draft graph (graph/article/<slug>/draft)
 
 
 def cache_root(store: Path) -> Path:

@@ -109,7 +109,8 @@ def compile_corpus(spec: RegisterSpec, cache_dir: Path, log: Log = lambda _m: No
     cache = PartCache(cache_dir)
     shared = shared_key(spec.data_dir, spec.ontology_dir, spec.base_iri, spec.reasoner)
     adir = spec.data_dir / "articles"
-    folders = sorted(p for p in adir.iterdir() if p.is_dir()) if adir.is_dir() else []
+    # A folder whose name starts with a dot is an article still being added (ingest/add.py).
+    folders = sorted(p for p in adir.iterdir() if p.is_dir() and not p.name.startswith(".")) if adir.is_dir() else []
     keyed = [(folder, article_key(shared, folder)) for folder in folders]
     problems: dict[str, list[str]] = {s: [] for s in STAGES}
     if not folders:

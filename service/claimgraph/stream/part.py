@@ -19,7 +19,7 @@ from ..checks.reasoning import InconsistentOntology, reason
 from ..checks.rules import OutsideRules, materialise
 from ..checks.shacl import check_shapes
 from ..namespaces import Minter
-from ..reading.article import ArticleReader
+from ..reading.status import StatusReader
 from ..reading.problems import rel
 from .cache import PartCache, PartMeta
 from .register import Register
@@ -55,24 +55,33 @@ def _entailments(reg: Register, g: Graph) -> tuple[Graph, str]:
 def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_only: bool = False) -> PartResult:
     slug = folder.name
     shown = rel(folder, reg.shown_root)
-    reader = ArticleReader(folder, shown, reg.entities)
-    article = reader.read()
-    if reader.problems or article is None:
+    reader = StatusReader(folder, shown, reg.entities)
+    article, draft = reader.read_status()
+    if reader.problems or (article is None and draft is None):
         return PartResult(slug, key, "reading", [str(p) for p in sorted(reader.problems)])
     if read_only:  # the register itself has problems: report reading problems only
         return PartResult(slug, key)
     mint: Minter = reg.mint
-    g = Graph()
     from ..triples.article import article_graph
+    from ..triples.draft import draft_graph, ingest_provenance
 
-    article_graph(g, article, mint)
-    shacl = check_shapes(reg.shacl_base + g, reg.shapes_file)
+    g, drafted = Graph(), Graph()
+    if article is not None:
+        article_graph(g, article, mint)
+    if draft is not None:
+        # A machine draft is its own graph, checked with the article but never reasoned
+        # over: a proposal is not a reading (triples/draft.py).
+        if not draft.empty:
+            draft_graph(drafted, draft, mint)
+        if draft.ingest:
+            ingest_provenance(g if draft.curated else drafted, draft, mint)
+    shacl = check_shapes(reg.shacl_base + g + drafted, reg.shapes_file)
     if not shacl.conforms:
         return PartResult(slug, key, "SHACL validation",
                           [f"{shown}/reading.yaml: {v}" for v in shacl.violations or ["data does not conform"]])
     local, shared = Graph(), Graph()
-    status = reg.reasoner
-    if reg.reasoner != "none":
+    status = reg.reasoner if article is not None else "none: machine draft only"
+    if reg.reasoner != "none" and article is not None:
         try:
             inferred, status = _entailments(reg, g)
         except InconsistentOntology as exc:
@@ -81,7 +90,9 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
         own = {s for s in g.subjects() if isinstance(s, URIRef)} - reg.register_subjects
         for t in inferred:
             (local if t[0] in own or t[2] in own else shared).add(t)
-    meta = PartMeta(slug, len(g), len(article.claims), len(local), status)
-    cache.write(key, nquads(g, mint.article_graph(slug)), nquads(local, mint.graph("inferred")),
+    meta = PartMeta(slug, len(g), len(article.claims) if article is not None else 0, len(local), status,
+                    curated=article is not None, drafted=len(drafted))
+    asserted = nquads(g, mint.article_graph(slug)) + nquads(drafted, mint.article_graph(slug) + "/draft")
+    cache.write(key, asserted, nquads(local, mint.graph("inferred")),
                 shared.serialize(format="nt", encoding="utf-8"), meta)
     return PartResult(slug, key)

@@ -73,7 +73,7 @@ def load_register(spec: RegisterSpec) -> Register:
     problems = problems + errs
     ontology = _graph().parse(spec.ontology_dir / "claimgraph.ttl", format="turtle")
     graphs = {"entities": _graph(), "links": _graph(), "source-context": _graph()}
-    entity_graph(graphs["entities"], entities, mint)
+    entity_graph(graphs["entities"], entities, mint, graphs["source-context"])
     linkcounts = link_graph(graphs["links"], entities, mint)
     context_graph(graphs["source-context"], facts, mint)
     reg = Register(spec, mint, shown_root, entities, facts, problems, ontology, graphs, linkcounts)

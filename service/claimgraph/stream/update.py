@@ -48,6 +48,7 @@ def update(store: ox.Store, old: Manifest, parts: dict[str, str], cache: PartCac
         if parts.get(slug) == key:
             continue
         store.remove_graph(ox.NamedNode(names.mint.article_graph(slug)))
+        store.remove_graph(ox.NamedNode(names.mint.article_graph(slug) + "/draft"))
         _remove_file_quads(store, cache.entry(key) / INFERRED)
     files = [fixed_file]
     for slug, key in parts.items():

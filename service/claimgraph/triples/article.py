@@ -22,6 +22,11 @@ ROLE = {
     "actor": CG.ActorRole, "target": CG.TargetRole, "partner": CG.PartnerRole, "subject": CG.SubjectRole,
     "source": CG.SourceRole, "location": CG.LocationRole, "other": CG.OtherRole,
 }
+RELATION = {
+    "content-of": CG.contentOf, "supports": CG.supports, "contrasts": CG.contrastsWith,
+    "rebuts": CG.rebuts, "elaborates": CG.elaborates,
+}
+FRAMING = {"scare-quote": CG.ScareQuote, "presupposition": CG.Presupposition}
 PRECISION = {
     "day": CG.DayPrecision, "month": CG.MonthPrecision, "year": CG.YearPrecision,
     "decade": CG.DecadePrecision, "relative": CG.RelativePrecision,
@@ -96,6 +101,7 @@ class ArticleWriter:
         self.write_claims()
         self.write_events()
         self.write_policies()
+        self.write_framings()
 
     def write_sentences(self) -> None:
         a, prev = self.a, None
@@ -143,15 +149,66 @@ class ArticleWriter:
                 self.add(node, CG.about, URIRef(self.m.entity(ref)))
             for ref in c.topics:
                 self.add(node, CG.topic, URIRef(self.m.entity(ref)))
+            # The first target's stance stays on the claim itself (cg:stance, cg:stanceToward are
+            # functional); every target, the first included, also gets a stance node of its own.
             self.add(node, CG.stance, STANCE[c.stance])
             self.add(node, CG.stanceToward, URIRef(self.m.entity(c.stance_toward)))
-            self.add(node, CG.hedged, Literal(c.hedge is not None))
-            if c.hedge is not None:
-                self.add(node, CG.hedgeCue, self.span(c.hedge, c.sentence))
+            for n, st in enumerate(c.stances, 1):
+                snode = URIRef(self.m.stance(a.slug, c.id, st.toward))
+                self.add(snode, RDF.type, CG.StanceTaking)
+                # Labelled with its value: a claim's node view then carries every stance it takes.
+                self.add(snode, RDFS.label, en(st.stance))
+                self.add(snode, CG.stanceTarget, URIRef(self.m.entity(st.toward)))
+                self.add(snode, CG.stanceValue, STANCE[st.stance])
+                self.add(snode, CG.position, integer(n))
+                self.add(node, CG.hasStance, snode)
+            self.add(node, CG.hedged, Literal(bool(c.hedges)))
+            for hedge in c.hedges:
+                self.add(node, CG.hedgeCue, self.span(hedge, c.sentence))
+            for ref in c.causes:
+                self.add(node, CG.cause, self.ref(ref))
+            for ref in c.effects:
+                self.add(node, CG.effect, self.ref(ref))
+            for rel in c.relations:
+                self.add(node, RELATION[rel.type], URIRef(self.m.claim(a.slug, rel.claim)))
+            for ref in c.frames:
+                self.add(node, CG.frames, self.ref(ref))
+            if c.contested is not None:
+                self.add(node, CG.contestedPremise, Literal(True))
+                self.add(node, CG.contestNote, en(c.contested))
             if c.paraphrase:
                 self.add(node, CG.paraphrase, en(c.paraphrase))
             if c.note:
                 self.add(node, CG.curatorNote, en(c.note))
+
+    def ref(self, typed: str) -> URIRef:
+        """A resolved reference ("claim:c1", "event:e-x", "policy:p-x", "entity:russia") as an IRI."""
+        kind, ident = typed.split(":", 1)
+        slug = self.a.slug
+        return URIRef({"claim": lambda: self.m.claim(slug, ident), "event": lambda: self.m.event(slug, ident),
+                       "policy": lambda: self.m.policy_use(slug, ident), "entity": lambda: self.m.entity(ident)}[kind]())
+
+    def write_participants(self, node: URIRef, participants: list, policy: bool) -> None:
+        for n, p in enumerate(participants, 1):
+            pnode = URIRef(self.m.participation(str(node), n))
+            entity = URIRef(self.m.entity(p.entity))
+            self.add(pnode, RDF.type, CG.Participation)
+            self.add(pnode, CG.participant, entity)
+            self.add(pnode, CG.participantRole, ROLE[p.role])
+            if p.span is not None:
+                self.add(pnode, CG.anchor, self.span(p.span, self.sentence_of(p.span)))
+            else:
+                self.add(pnode, CG.implied, Literal(True))
+            if p.note:
+                self.add(pnode, CG.curatorNote, en(p.note))
+            self.add(node, CG.participation, pnode)
+            # Shortcuts for simple queries, always backed by the anchored participation above.
+            # Not SEM's sem:hasActor: its domain would make a reference a sem:Event.
+            self.add(node, CG.involves, entity)
+            if policy and p.role == "actor":
+                self.add(node, CG.appliedBy, entity)
+            elif policy and p.role == "target":
+                self.add(node, CG.appliedTo, entity)
 
     def write_events(self) -> None:
         a = self.a
@@ -163,14 +220,20 @@ class ArticleWriter:
 
         for position, e in enumerate(sorted(a.events, key=key), 1):
             node = URIRef(self.m.event(a.slug, e.id))
+            # A reference: what this article says happened. It is a cg:Event (a world event) only
+            # through cg:refersTo a register event that the register sources.
             self.add(node, RDF.type, CG.EventReference)
             self.add(node, RDFS.label, en(e.label))
             self.add(node, CG.position, integer(position))
             self.add(self.iri, CG.invokes, node)
+            self.add(node, CG.invokedIn, self.iri)
             if e.entity:
                 self.add(node, CG.refersTo, URIRef(self.m.entity(e.entity)))
             if e.span:
                 self.add(node, CG.anchor, self.span(e.span, self.sentence_of(e.span)))
+            if e.note:
+                self.add(node, CG.curatorNote, en(e.note))
+            self.write_participants(node, e.participants, policy=False)
             if e.when:
                 w = e.when
                 if w.start:
@@ -189,8 +252,25 @@ class ArticleWriter:
             self.add(node, RDF.type, CG.PolicyReference)
             self.add(node, CG.refersTo, URIRef(self.m.entity(p.entity)))
             self.add(self.iri, CG.invokes, node)
+            self.add(node, CG.invokedIn, self.iri)
             if p.span:
                 self.add(node, CG.anchor, self.span(p.span, self.sentence_of(p.span)))
+            if p.note:
+                self.add(node, CG.curatorNote, en(p.note))
+            self.write_participants(node, p.participants, policy=True)
+
+    def write_framings(self) -> None:
+        a = self.a
+        for f in a.framings:
+            node = URIRef(self.m.framing(a.slug, f.id))
+            self.add(node, RDF.type, FRAMING[f.type])
+            self.add(node, RDFS.label, en(f"{f.type} “{f.span.text}”"))
+            self.add(node, CG.anchor, self.span(f.span, f.sentence))
+            self.add(self.iri, CG.hasFraming, node)
+            for cid in f.claims:
+                self.add(node, CG.shapes, URIRef(self.m.claim(a.slug, cid)))
+            if f.note:
+                self.add(node, CG.curatorNote, en(f.note))
 
 
 def article_graph(g: Graph, article: Article, mint: Minter) -> None:

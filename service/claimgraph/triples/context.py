@@ -21,6 +21,8 @@ def context_graph(g: Graph, facts: list[Fact], mint: Minter) -> None:
         g.add((node, RDFS.label, en(f.statement)))
         g.add((node, CG.statementAbout, URIRef(mint.entity(f.subject))))
         g.add((node, CG.statedBy, plain(f.by)))
+        if f.by_entity:
+            g.add((node, PROV.wasAttributedTo, URIRef(mint.entity(f.by_entity))))
         g.add((node, CG.statementKind, plain(f.kind)))
         g.add((node, DCTERMS.source, URIRef(f.source)))
         g.add((node, PROV.hadPrimarySource, URIRef(f.source)))

@@ -11,6 +11,7 @@ from ..namespaces import PREFIXES, Minter
 from ..reading.model import Corpus
 from .article import article_graph
 from .context import context_graph
+from .draft import draft_graph, ingest_provenance
 from .entities import entity_graph
 from .links import link_graph
 from .void import void_graph
@@ -49,6 +50,10 @@ class GraphNames:
     def article(self, slug: str) -> URIRef:
         return URIRef(self.mint.article_graph(slug))
 
+    def draft(self, slug: str) -> URIRef:
+        """An article's machine draft: kept out of its graph (triples/draft.py)."""
+        return URIRef(self.mint.article_graph(slug) + "/draft")
+
 
 def new_dataset() -> Dataset:
     ds = Dataset()
@@ -62,11 +67,17 @@ def build_dataset(corpus: Corpus, ontology_file: Path, mint: Minter) -> Dataset:
     names = GraphNames(mint)
     ds = new_dataset()
     ds.graph(names.ontology).parse(ontology_file, format="turtle")
-    entity_graph(ds.graph(names.entities), corpus.entities, mint)
+    entity_graph(ds.graph(names.entities), corpus.entities, mint, ds.graph(names.context))
     counts = link_graph(ds.graph(names.links), corpus.entities, mint)
     context_graph(ds.graph(names.context), corpus.facts, mint)
     for article in corpus.articles:
         article_graph(ds.graph(names.article(article.slug)), article, mint)
+    for draft in corpus.drafts:
+        if not draft.empty:
+            draft_graph(ds.graph(names.draft(draft.slug)), draft, mint)
+        if draft.ingest:
+            where = names.article(draft.slug) if draft.curated else names.draft(draft.slug)
+            ingest_provenance(ds.graph(where), draft, mint)
     void_graph(ds.graph(names.meta), ds, names, corpus, counts)
     return ds
 

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from ..namespaces import CG, SCHEMA, Minter
 from ..reading.model import Entity
-from .terms import en, plain
+from .article import PRECISION
+from .terms import en, plain, time_literal
+
+
+def _sourced(g: Graph, e: Entity, what: str, mint: Minter, label: str, by_label: str) -> URIRef:
+    """The register's statement about `e`, attributed to its source: never the graph's own word."""
+    assert e.source is not None
+    stmt = URIRef(mint.register_fact(e.id, what))
+    g.add((stmt, RDF.type, CG.SourcedStatement))
+    g.add((stmt, RDFS.label, en(label)))
+    g.add((stmt, CG.statementAbout, URIRef(mint.entity(e.id))))
+    g.add((stmt, PROV.wasAttributedTo, URIRef(mint.entity(e.source.by))))
+    g.add((stmt, CG.statedBy, plain(by_label)))
+    g.add((stmt, DCTERMS.source, URIRef(e.source.url)))
+    g.add((stmt, PROV.hadPrimarySource, URIRef(e.source.url)))
+    if e.source.date:
+        g.add((stmt, DCTERMS.date, time_literal(e.source.date)))
+    return stmt
 
 CLASS_OF: dict[str, URIRef] = {
     "State": CG.State,
@@ -31,7 +48,10 @@ SCHEMA_OF: dict[str, URIRef] = {
 }
 
 
-def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter) -> None:
+def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: Graph | None = None) -> None:
+    """The register in `g`; the sourced statements behind its world facts in `context` (the
+    source-context graph, where every cg:SourcedStatement lives)."""
+    context = g if context is None else context
     for e in entities.values():
         s = URIRef(mint.entity(e.id))
         g.add((s, RDF.type, CLASS_OF[e.type]))
@@ -50,10 +70,27 @@ def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter) -> None:
         if e.description:
             g.add((s, SCHEMA.description, en(e.description)))
             g.add((s, RDFS.comment, en(e.description)))
-        for ref in e.applied_by:
-            g.add((s, CG.appliedBy, URIRef(mint.entity(ref))))
-        for ref in e.applied_to:
-            g.add((s, CG.appliedTo, URIRef(mint.entity(ref))))
+        if e.applied_by or e.applied_to:
+            # The loader admits a register direction only with a source: say whose statement it is.
+            stmt = _sourced(context, e, "direction", mint, f"{e.label}: who applies it to whom",
+                            entities[e.source.by].label)  # type: ignore[union-attr]
+            for ref in e.applied_by:
+                g.add((s, CG.appliedBy, URIRef(mint.entity(ref))))
+                context.add((stmt, CG.statesAppliedBy, URIRef(mint.entity(ref))))
+            for ref in e.applied_to:
+                g.add((s, CG.appliedTo, URIRef(mint.entity(ref))))
+                context.add((stmt, CG.statesAppliedTo, URIRef(mint.entity(ref))))
+        if e.source is not None:
+            g.add((s, DCTERMS.source, URIRef(e.source.url)))
+        if e.happened is not None:
+            # A world event, dated as its source dates it (the loader requires both).
+            _sourced(context, e, "happened", mint, f"{e.label}: when it happened",
+                     entities[e.source.by].label)  # type: ignore[union-attr]
+            if e.happened.start:
+                g.add((s, CG.earliest, time_literal(e.happened.start)))
+            if e.happened.end:
+                g.add((s, CG.latest, time_literal(e.happened.end)))
+            g.add((s, CG.timePrecision, PRECISION[e.happened.precision]))
         for ref in e.broader:
             g.add((s, SKOS.broader, URIRef(mint.entity(ref))))
     scheme = URIRef(mint.entity("concepts"))

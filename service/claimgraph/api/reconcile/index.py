@@ -53,7 +53,6 @@ Q_STATEMENTS = PREFIXES + """SELECT ?id ?s ?label ?by ?date ?source ?context WHE
 }"""
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
-SKOS_CLOSE = "http://www.w3.org/2004/02/skos/core#closeMatch"
 ISO_CODE = "https://w3id.org/claimgraph/ontology#iso3166Code"
 # scheme -> the namespace its record IRIs live in, to read the id back from a link
 SCHEMES = {

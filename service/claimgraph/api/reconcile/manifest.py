@@ -8,6 +8,7 @@ manifest cannot serve both: each version has its own root.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from ... import __version__
 from ...namespaces import CG, Minter
@@ -30,6 +31,12 @@ def default_types() -> list[dict[str, str]]:
     return [type_object(t) for t in ENTITY_TYPES]
 
 
+def _page(url: str, mint: Minter) -> str:
+    """Where this server shows an entity (its Linked Data page): a link a client follows must
+    reach the server it is talking to, whatever host and port the IRIs were minted under."""
+    return f"{url}{urlsplit(mint.base).path}entity/"
+
+
 def manifest_v02(url: str, mint: Minter) -> dict[str, Any]:
     root = f"{url}/reconcile"
     return {
@@ -40,7 +47,7 @@ def manifest_v02(url: str, mint: Minter) -> dict[str, Any]:
         "documentation": f"{url}/docs",
         "serviceVersion": __version__,
         "defaultTypes": default_types(),
-        "view": {"url": f"{mint.base}entity/{{{{id}}}}"},
+        "view": {"url": f"{_page(url, mint)}{{{{id}}}}"},
         "preview": {"url": f"{root}/preview?id={{{{id}}}}", **PREVIEW},
         "suggest": {
             "entity": {"service_url": url, "service_path": "/reconcile/suggest/entity",
@@ -67,7 +74,7 @@ def manifest_v1(url: str, mint: Minter) -> dict[str, Any]:
         "documentation": f"{url}/docs",
         "serviceVersion": __version__,
         "defaultTypes": default_types(),
-        "view": {"url": f"{mint.base}entity/{{id}}"},
+        "view": {"url": f"{_page(url, mint)}{{id}}"},
         "preview": dict(PREVIEW),
         "suggest": {"entity": True, "property": True, "type": True},
         "extend": {

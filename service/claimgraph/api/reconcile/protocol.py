@@ -113,7 +113,7 @@ def values_of(value: Any, where: str) -> list[Any]:
         if isinstance(item, dict):
             if not isinstance(item.get("id"), str):
                 raise bad(f"{where}[{i}]: an entity value needs an \"id\" string", where)
-        elif isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        elif not isinstance(item, (str, int, float, bool)):
             raise bad(f"{where}[{i}] must be a string, number, boolean or {{id, name}}", where)
     if not items:
         raise bad(f"{where} must not be empty", where)

@@ -50,8 +50,11 @@ SELECT DISTINCT ?item ?key ?after ?applied_by ?applied_to ?article WHERE {{
   ?item cg:entityType "Policy" ;
         cg:registerId ?rid ;
         rdfs:label ?label .
-  FILTER(!{_given('applied_by')} || EXISTS {{ ?item cg:appliedBy ?applied_by }})
-  FILTER(!{_given('applied_to')} || EXISTS {{ ?item cg:appliedTo ?applied_to }})
+  # A direction is an article's framing (on its policy reference) or a sourced register fact.
+  FILTER(!{_given('applied_by')} || EXISTS {{ ?item cg:appliedBy ?applied_by }}
+         || EXISTS {{ ?ref cg:refersTo ?item ; cg:appliedBy ?applied_by }})
+  FILTER(!{_given('applied_to')} || EXISTS {{ ?item cg:appliedTo ?applied_to }}
+         || EXISTS {{ ?ref cg:refersTo ?item ; cg:appliedTo ?applied_to }})
   FILTER(!{_given('article')} || EXISTS {{ ?article cg:invokes/cg:refersTo ?item }})
   BIND(CONCAT(LCASE(STR(?label)), "\\t", STR(?rid)) AS ?key)
   {AFTER}

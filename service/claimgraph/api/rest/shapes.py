@@ -71,9 +71,29 @@ def sentence_ref(o: Obj | None, addr: Addresses) -> dict[str, Any] | None:
                         "begin": o.begin, "end": o.end})
 
 
+RELATIONS = {"supports": CG.supports, "rebuts": CG.rebuts, "contrastsWith": CG.contrastsWith,
+             "elaborates": CG.elaborates, "contentOf": CG.contentOf}
+
+
+def _stances(v: NodeView, addr: Addresses) -> list[dict[str, Any]]:
+    """Every stance the claim takes, in the reading's order. A stance node is labelled with its
+    value (favourable, critical, ...) and minted as <claim>/stance/<register id of its target>."""
+    # Labels of the things the claim names: a stance's target is almost always one of them.
+    labels = {o.value: o.label for p in (CG.about, CG.topic, CG.stanceToward) for o in v.all(str(p)) if o.label}
+    out = []
+    for o in sorted(v.all(str(CG.hasStance)), key=lambda o: o.position or 0):
+        target = addr.mint.entity(str(o.value).rsplit("/stance/", 1)[-1])
+        toward = {"id": target, "href": addr.api(target)}
+        if target in labels:
+            toward["label"] = labels[target]
+        out.append({"toward": toward, "stanceValue": o.label})
+    return out
+
+
 def claim_row(v: NodeView, addr: Addresses) -> dict[str, Any]:
     claimant = v.one(str(CG.claimant))
-    hedge = span(v.one(str(CG.hedgeCue)))
+    hedges = sorted((h for h in (span(o) for o in v.all(str(CG.hedgeCue))) if h), key=lambda h: h["begin"])
+    hedge = hedges[0] if hedges else None
     return _drop_empty({
         "id": v.iri,
         "claimId": addr.short(v.iri),
@@ -90,8 +110,16 @@ def claim_row(v: NodeView, addr: Addresses) -> dict[str, Any]:
         "stanceToward": ref(v.one(str(CG.stanceToward)), addr),
         "about": _refs(v, CG.about, addr),
         "topics": _refs(v, CG.topic, addr),
+        "stances": _stances(v, addr),
         "hedged": bool(v.value(str(CG.hedged))) or hedge is not None,
-        "hedge": hedge,
+        "hedge": hedge,  # the first cue, kept for clients of the first edition
+        "hedges": hedges,
+        "cause": _refs(v, CG.cause, addr),
+        "effect": _refs(v, CG.effect, addr),
+        "frames": _refs(v, CG.frames, addr),
+        **{name: _refs(v, prop, addr) for name, prop in RELATIONS.items()},
+        "contestedPremise": bool(v.value(str(CG.contestedPremise))) or None,
+        "contestNote": v.value(str(CG.contestNote)),
         "paraphrase": v.value(str(CG.paraphrase)),
         "note": v.value(str(CG.curatorNote)),
     })
