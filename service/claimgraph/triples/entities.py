@@ -70,8 +70,9 @@ def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: G
         if e.description:
             g.add((s, SCHEMA.description, en(e.description)))
             g.add((s, RDFS.comment, en(e.description)))
-        if e.applied_by or e.applied_to:
-            # The loader admits a register direction only with a source: say whose statement it is.
+        if (e.applied_by or e.applied_to) and e.source is not None:
+            # The loader admits a register direction only with a source (it reports one without, and the
+            # build stops on that report): say whose statement it is.
             stmt = _sourced(context, e, "direction", mint, f"{e.label}: who applies it to whom",
                             entities[e.source.by].label)  # type: ignore[union-attr]
             for ref in e.applied_by:
@@ -82,7 +83,7 @@ def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: G
                 context.add((stmt, CG.statesAppliedTo, URIRef(mint.entity(ref))))
         if e.source is not None:
             g.add((s, DCTERMS.source, URIRef(e.source.url)))
-        if e.happened is not None:
+        if e.happened is not None and e.source is not None:
             # A world event, dated as its source dates it (the loader requires both).
             _sourced(context, e, "happened", mint, f"{e.label}: when it happened",
                      entities[e.source.by].label)  # type: ignore[union-attr]
