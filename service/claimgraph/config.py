@@ -58,6 +58,9 @@ class Settings:
     port: int = field(default_factory=lambda: _env_int("PORT", 8000))
     # Public URL of the service (for the service description); defaults from host/port.
     public_url: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
+    # Proxies whose X-Forwarded-Proto/-Host/-Prefix say where clients reached us (comma-separated
+    # addresses, or "*"). Empty: such headers are ignored, since any client could send them.
+    trust_forwarded: str = field(default_factory=lambda: _env("TRUST_FORWARDED", ""))
     reasoner: str = field(default_factory=lambda: _env("REASONER", "hermit"))
     query_timeout: float = field(default_factory=lambda: _env_float("QUERY_TIMEOUT", 10.0))
     workers: int = field(default_factory=lambda: _env_int("WORKERS", 2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,41 @@ class AppContext:
         return bool(self.settings.update_token)
 
     def public_url(self, request: Request | None = None) -> str:
+        """Where clients reach this server: links a browser or client follows are built on it.
+
+        Minted IRIs never change with it. Configured `CLAIMGRAPH_PUBLIC_URL` wins; then what a
+        trusted proxy forwarded; then the request's own scheme and Host; then host and port."""
         if self.settings.public_url:
             return self.settings.public_url.rstrip("/")
-        if request is not None:
-            return str(request.base_url).rstrip("/")
-        return self.settings.url
+        if request is None:
+            return self.settings.url
+        if self._trusted_proxy(request):
+            h = request.headers
+            proto = _first(h.get("x-forwarded-proto")) or request.url.scheme
+            host = _first(h.get("x-forwarded-host")) or h.get("host") or request.url.netloc
+            prefix = (_first(h.get("x-forwarded-prefix")) or "").rstrip("/")
+            if proto in ("http", "https") and _HOST.fullmatch(host) and _PREFIX.fullmatch(prefix):
+                return f"{proto}://{host}{prefix}"
+        if not _HOST.fullmatch(request.headers.get("host", "")):
+            return self.settings.url    # no Host, or one no link should carry
+        return str(request.base_url).rstrip("/")
+
+    def _trusted_proxy(self, request: Request) -> bool:
+        trusted = self.settings.trust_forwarded.strip()
+        if not trusted:
+            return False
+        if trusted == "*":
+            return True
+        peer = request.client.host if request.client else ""
+        return peer in {t.strip() for t in trusted.split(",")}
+
+
+# A forwarded host or prefix goes into links as they are: refuse anything that could break out of
+# an attribute or a URL (a proxy sends plain host[:port] and a path).
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~\-]+)*")
+
+
+def _first(value: str | None) -> str:
+    """The first hop of a comma-separated forwarded header (the one nearest the client)."""
+    return value.split(",")[0].strip() if value else ""

@@ -59,7 +59,10 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     # import string, and was measured to lose TCP_NODELAY on keep-alive connections.
     # uvloop + httptools: the fastest event loop and HTTP parser uvicorn offers.
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                            access_log=False, loop="uvloop", http=http)
+                            access_log=False, loop="uvloop", http=http,
+                            # Forwarded headers are read by AppContext.public_url, and only from the
+                            # proxies CLAIMGRAPH_TRUST_FORWARDED names; uvicorn would trust loopback.
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     _quiet_collector()
     server.run(sockets=[sock] if sock is not None else None)

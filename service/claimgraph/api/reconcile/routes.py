@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ..context import AppContext
 from ..errors import ApiError
 from ..protocol import read_body
+from ..rest.common import addresses
 from . import protocol as wire
 from .index import Entry, Index, IndexCache
 from .manifest import manifest_v02, manifest_v1, type_object
@@ -144,7 +145,10 @@ async def flyout(request: Request) -> Response:
 
 async def preview(request: Request) -> Response:
     p = await wire.params(request, 4096)
-    return HTMLResponse(preview_html(await _entry(request, p)))
+    entry = await _entry(request, p)
+    ctx = _ctx(request)
+    return HTMLResponse(preview_html(entry, ctx.public_url(request) + addresses(ctx).base_path
+                                     + entry.iri[len(ctx.mint.base):]))
 
 
 async def propose(request: Request) -> Response:

@@ -79,8 +79,11 @@ def _facts(entry: Entry) -> list[tuple[str, str]]:
     return rows
 
 
-def preview_html(entry: Entry) -> str:
-    """A small self-contained page for an <iframe> (no scripts, nothing fetched)."""
+def preview_html(entry: Entry, page_url: str) -> str:
+    """A small self-contained page for an <iframe> (no scripts, nothing fetched).
+
+    `page_url` is where this server shows the entity: the minted IRI is an identifier and names
+    the default host and port, not necessarily the server the client is talking to."""
     facts = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in _facts(entry))
     wikidata = ""
     if entry.qid:
@@ -92,7 +95,7 @@ def preview_html(entry: Entry) -> str:
         "<style>body{font:13px/1.35 system-ui,sans-serif;margin:6px}h1{font-size:15px;margin:0 0 4px}"
         "p{margin:0 0 6px;color:#333}th{text-align:left;padding-right:8px;color:#666;font-weight:normal;"
         "vertical-align:top}</style></head><body>"
-        f"<h1><a href=\"{escape(entry.iri)}\" target=\"_blank\" rel=\"noopener\">{escape(entry.name)}</a>{wikidata}</h1>"
+        f"<h1><a href=\"{escape(page_url)}\" target=\"_blank\" rel=\"noopener\">{escape(entry.name)}</a>{wikidata}</h1>"
         f"<p>{escape(entry.description or '')}</p><table>{facts}</table></body></html>"
     )
 
