@@ -7,6 +7,7 @@ a flag given on the command line wins.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,30 @@ RESULT_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "ntriples", "n
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in a file it names: one line, exit status 2."""
+
+
+def _read_text(path: str, what: str) -> str:
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what} {path}: is a folder, not a file") from None
+    except PermissionError:
+        raise UsageError(f"{what} {path}: not readable (permission denied)") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _data_folder(settings: Settings) -> Settings:
+    if not settings.data_dir.is_dir():
+        raise UsageError(f"no data folder at {settings.data_dir} (--data or CLAIMGRAPH_DATA)")
+    return settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -37,7 +62,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildFailed, build
 
-    settings = _settings(args)
+    settings = _data_folder(_settings(args))
     started = time.perf_counter()
     try:
         report = build(settings, log=_err)
@@ -55,7 +80,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .build import BuildFailed, compile_dataset
 
-    settings = _settings(args)
+    settings = _data_folder(_settings(args))
     try:
         compile_dataset(settings, log=_err)
     except BuildFailed as exc:
@@ -98,16 +123,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from .sparql.cli_format import write_result
 
-    store = _open(_settings(args))
+    from .sparql.prefixes import with_prefixes
+    from .sparql.syntax_errors import explain
+
     text = args.sparql
     if text == "-":
         text = sys.stdin.read()
     elif text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
+        text = _read_text(text[1:], "query file")
+    store = _open(_settings(args))
+    text, shift = with_prefixes(text)
     try:
         result = store.query(text)
     except SyntaxError as exc:
-        _err(f"query syntax error: {exc}")
+        _err(f"claimgraph query: {explain(text, str(exc), shift)}")
         return 2
     write_result(result, args.format, sys.stdout.buffer)
     return 0
@@ -287,6 +316,20 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except UsageError as exc:
+        _err(f"claimgraph {args.command}: {exc}")
+        return 2
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        # A path on the command line or in the configuration that is not there or not usable.
+        name = exc.filename if getattr(exc, "filename", None) else ""
+        _err(f"claimgraph {args.command}: {name + ': ' if name else ''}{exc.strerror or exc}")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a user sees one line, never a traceback
+        if os.environ.get("CLAIMGRAPH_DEBUG"):
+            raise
+        _err(f"claimgraph {args.command}: {type(exc).__name__}: {exc} "
+             "(CLAIMGRAPH_DEBUG=1 shows where)")
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, VOID
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, VOID, XSD
 
 from ..namespaces import PREFIXES, SD
+from ..sparql.prefixes import PREDECLARED
 
 RESULT_FORMATS = {
     "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
@@ -21,6 +22,9 @@ RESULT_FORMATS = {
 }
 RDFLIB_FORMAT = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld",
                  "rdfxml": "xml"}
+
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 def service_description(endpoint: str, graphs: dict[str, int], dataset_iri: str, updates: bool) -> Graph:
@@ -47,6 +51,14 @@ def service_description(endpoint: str, graphs: dict[str, int], dataset_iri: str,
     g.add((ds, SD.defaultGraph, dg))
     g.add((dg, RDF.type, SD.Graph))
     g.add((dg, VOID.triples, Literal(sum(graphs.values()))))
+    # The prefixes a query may use undeclared, as SHACL declares prefixes (sh:declare), the form
+    # Wikidata-style tools read.
+    g.bind("sh", str(SH))
+    for prefix, ns in PREDECLARED.items():
+        decl = BNode()
+        g.add((svc, SH.declare, decl))
+        g.add((decl, SH.prefix, Literal(prefix)))
+        g.add((decl, SH.namespace, Literal(ns, datatype=XSD.anyURI)))
     for name, count in sorted(graphs.items()):
         ng = BNode()
         gr = BNode()

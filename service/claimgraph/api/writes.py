@@ -12,6 +12,8 @@ from starlette.responses import Response
 
 from ..sparql.gate import GateError, check
 from ..sparql.lexer import LexError
+from ..sparql.prefixes import with_prefixes
+from ..sparql.syntax_errors import explain
 from ..sparql.targets import Targets, written_graphs
 from ..sparql.using import DatasetConflict, with_using
 from ..store.ownership import Ownership
@@ -92,8 +94,9 @@ class Writes:
     async def update(self, request: Request, req: ProtocolRequest) -> Response:
         self.authorize(request)
         assert req.update is not None
+        received, shift = with_prefixes(req.update)
         try:
-            verdict = check(req.update, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
+            verdict = check(received, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
         except GateError as exc:
             raise ApiError(exc.status, exc.code, exc.message, parameter="update") from None
         if req.default_graph or req.named_graphs:
@@ -117,7 +120,7 @@ class Writes:
         try:
             await self.run(apply)
         except SyntaxError as exc:
-            raise ApiError(400, "syntax_error", str(exc), parameter="update") from None
+            raise ApiError(400, "syntax_error", explain(text, str(exc), shift), parameter="update") from None
         except (ValueError, RuntimeError, OSError) as exc:
             # pyoxigraph raises RuntimeError for e.g. CREATE GRAPH on an existing graph or
             # DROP GRAPH on a missing one (no SILENT): the client's request, not our fault.

@@ -41,7 +41,9 @@ from .gate import GateError, Limits, Verdict, check
 from .metrics import Metrics
 from .negotiate import choose, format_from_param, graph_offers, solution_offers
 from .pool import PoolError, WorkerPool
+from .prefixes import with_prefixes
 from .shapes import UNKNOWN, ShapeMemo
+from .syntax_errors import explain
 from .worker import _TooBig, too_large
 
 # Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
@@ -224,6 +226,8 @@ class SparqlEngine:
     ) -> Answer:
         started = time.perf_counter()
         outcome, rows_note = "ok", ""
+        received = text
+        text, shift = with_prefixes(text)   # the predeclared prefixes it uses, on one line before it
         try:
             try:
                 if len(text) > 4096:
@@ -283,9 +287,11 @@ class SparqlEngine:
             return answer
         except QueryFailure as exc:
             outcome = exc.code
+            if exc.code == "syntax_error":
+                exc.message = explain(text, exc.message, shift)
             raise
         finally:
-            self._account(started, outcome, rows_note, text)
+            self._account(started, outcome, rows_note, received)
 
     def _cache_key(self, text: str, fmt: str, store_dir: Path, default_graph: list[str] | None = None,
                    named_graphs: list[str] | None = None) -> tuple[Any, ...]:
@@ -316,6 +322,8 @@ class SparqlEngine:
         if len(text) > 4096:
             return None
         started = time.perf_counter()
+        received = text
+        text = with_prefixes(text)[0]
         try:
             verdict, plan = self.shapes.check(text)
             fmt = self.negotiate(verdict.form, accept, None)
@@ -325,7 +333,7 @@ class SparqlEngine:
         key = self._cache_key(verdict.text, fmt, store_dir)
         hit = self.cache.get(key, count_miss=False)
         if hit is not None:
-            self._account(started, "cache", "", text, _NOW_CACHED + counters)
+            self._account(started, "cache", "", received, _NOW_CACHED + counters)
             return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
         if not self._inline_candidate(verdict):
             return None
@@ -339,7 +347,7 @@ class SparqlEngine:
         self.cache.miss()
         answer = self._ok(kind, fmt, body)
         self.cache.put(key, answer, len(body))
-        self._account(started, "ok", f"{len(body)}B inline", text, _NOW_INLINE + counters)
+        self._account(started, "ok", f"{len(body)}B inline", received, _NOW_INLINE + counters)
         return answer
 
     @staticmethod
