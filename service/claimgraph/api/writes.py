@@ -94,9 +94,9 @@ class Writes:
     async def update(self, request: Request, req: ProtocolRequest) -> Response:
         self.authorize(request)
         assert req.update is not None
-        received, shift = with_prefixes(req.update)
+        declared, shift = with_prefixes(req.update)
         try:
-            verdict = check(received, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
+            verdict = check(declared, self.ctx.engine.limits, self.ctx.settings.allowed_loads, update=True)
         except GateError as exc:
             raise ApiError(exc.status, exc.code, exc.message, parameter="update") from None
         if req.default_graph or req.named_graphs:

@@ -50,7 +50,3 @@ def with_prefixes(text: str) -> tuple[str, int]:
     head = prelude(text)
     return (head + text, 1) if head else (text, 0)
 
-
-def as_sparql() -> str:
-    """Every predeclared prefix as PREFIX lines, for the docs and the service description."""
-    return "\n".join(f"PREFIX {n}: <{iri}>" for n, iri in PREDECLARED.items())

@@ -147,8 +147,7 @@ async def preview(request: Request) -> Response:
     p = await wire.params(request, 4096)
     entry = await _entry(request, p)
     ctx = _ctx(request)
-    return HTMLResponse(preview_html(entry, ctx.public_url(request) + addresses(ctx).base_path
-                                     + entry.iri[len(ctx.mint.base):]))
+    return HTMLResponse(preview_html(entry, ctx.public_url(request) + (addresses(ctx).local(entry.iri) or "")))
 
 
 async def propose(request: Request) -> Response:
