@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .config import Settings
@@ -103,15 +104,22 @@ def _open(settings: Settings):  # noqa: ANN202
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import io
+
     import pyoxigraph as ox
+
+    from .namespaces import PREFIXES
+    from .sparql.rdf_writer import dump_store, rdf_bytes
 
     store = _open(_settings(args))
     fmt = getattr(ox.RdfFormat, EXPORT_FORMATS[args.format])
     if args.format in ("turtle", "ntriples"):
         # Triple formats: the union of all graphs, as the default-graph view users query.
-        data = store.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }").serialize(format=fmt)
+        data = rdf_bytes(store.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"), fmt, PREFIXES)
     else:
-        data = store.raw.dump(format=fmt)
+        buffer = io.BytesIO()
+        dump_store(store.raw, buffer, fmt, PREFIXES)
+        data = buffer.getvalue()
     if args.output and args.output != "-":
         Path(args.output).write_bytes(data)
         _err(f"wrote {len(data)} bytes to {args.output}")
@@ -241,8 +249,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(settings)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on one line (the usage block is what --help is for)."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: must be 1 or more")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="claimgraph", description=__doc__.splitlines()[0])
+    p = _Parser(prog="claimgraph", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"claimgraph {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -280,7 +315,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--title", help="the title, where the page has none or a wrong one")
     a.add_argument("--fetch", action="store_true", help="fetch the URL (nothing is fetched without it)")
     a.add_argument("--timeout", type=float, default=15.0, help="seconds the whole fetch may take (default 15)")
-    a.add_argument("--max-bytes", dest="max_bytes", type=int, default=5 * 1024 * 1024,
+    a.add_argument("--max-bytes", dest="max_bytes", type=_positive, default=5 * 1024 * 1024,
                    help="the largest page kept (default 5 MiB)")
     a.add_argument("--allow-private-address", dest="allow_private_address", action="store_true",
                    help="let the URL itself be on a private or loopback address (an intranet); "
@@ -302,8 +337,8 @@ def parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the store over HTTP")
     common(sv)
     sv.add_argument("--host", help="interface (CLAIMGRAPH_HOST, default 127.0.0.1)")
-    sv.add_argument("--port", type=int, help="port (CLAIMGRAPH_PORT, default 8000)")
-    sv.add_argument("--processes", type=int, help="serving processes on one socket, read-only when > 1 "
+    sv.add_argument("--port", type=_port, help="port (CLAIMGRAPH_PORT, default 8000)")
+    sv.add_argument("--processes", type=_positive, help="serving processes on one socket, read-only when > 1 "
                     "(CLAIMGRAPH_PROCESSES, default auto: one per core up to 4, or 1 with an update token)")
     sv.set_defaults(func=cmd_serve)
     return p

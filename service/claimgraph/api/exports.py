@@ -34,6 +34,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from ..namespaces import CG, DCAT, NIF, PREFIXES, SCHEMA
 from ..sparql.formats import GRAPH_FORMATS
 from ..sparql.negotiate import choose, format_from_param, graph_offers
+from ..sparql.rdf_writer import dump_store, rdf_bytes
 from .context import AppContext
 from .description import serialize_graph
 from .errors import ApiError
@@ -72,7 +73,7 @@ def _write_dumps(store_dir: Path, target: Path) -> dict[str, dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
     try:
         for name, (_title, _media, fmt) in DUMPS.items():
-            store.dump(str(tmp / name), format=fmt)
+            dump_store(store, str(tmp / name), fmt, PREFIXES)
         try:
             tmp.rename(target)
         except OSError:
@@ -355,7 +356,7 @@ async def source_context(request: Request) -> Response:
     fmt = _graph_format(request)
     triples = await ctx.engine.trusted(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(ctx.mint.graph('source-context'))} {{ ?s ?p ?o }} }}")
-    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt][1], prefixes={**PREFIXES, "prov": "http://www.w3.org/ns/prov#"})
+    body = rdf_bytes(triples, GRAPH_FORMATS[fmt][1], PREFIXES)
     return Response(body, media_type=GRAPH_FORMATS[fmt][0], headers={"Vary": "Accept"})
 
 

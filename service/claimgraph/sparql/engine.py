@@ -43,7 +43,7 @@ from .negotiate import choose, format_from_param, graph_offers, solution_offers
 from .pool import PoolError, WorkerPool
 from .prefixes import with_prefixes
 from .shapes import UNKNOWN, ShapeMemo
-from .syntax_errors import explain
+from .syntax_errors import explain, located
 from .worker import _TooBig, too_large
 
 # Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
@@ -239,7 +239,8 @@ class SparqlEngine:
                     verdict, plan = self.shapes.check(text)
             except GateError as exc:
                 self.metrics.inc("claimgraph_queries_rejected_total", reason=exc.code)
-                raise QueryFailure(exc.status, exc.code, exc.message, parameter="query") from None
+                message = located(exc.message, text, exc.pos, shift)
+                raise QueryFailure(exc.status, exc.code, message, parameter="query") from None
             fmt = self.negotiate(verdict.form, accept, format_param)
             store_dir = self.locator.current()
             key = self._cache_key(verdict.text, fmt, store_dir, default_graph, named_graphs)

@@ -46,5 +46,8 @@ def kind_of(result: object) -> str:
 def serialize(result: object, name: str) -> bytes:
     kind = kind_of(result)
     if kind == "graph":
-        return result.serialize(format=GRAPH_FORMATS[name][1])  # type: ignore[attr-defined]
+        from ..namespaces import PREFIXES
+        from .rdf_writer import rdf_bytes
+
+        return rdf_bytes(result, GRAPH_FORMATS[name][1], PREFIXES)  # type: ignore[arg-type]
     return result.serialize(format=SOLUTION_FORMATS[name][1])  # type: ignore[attr-defined]

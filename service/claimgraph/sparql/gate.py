@@ -16,6 +16,7 @@ prefixes and BASE apply from where they are declared.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -42,6 +43,7 @@ class GateError(Exception):
     status: int
     code: str
     message: str
+    pos: int | None = None  # offset in the checked text of what the message is about
 
     def __str__(self) -> str:
         return self.message
@@ -258,6 +260,12 @@ def _form(tokens: list[Token], update: bool) -> str:
     if not form:
         if any(k in UPDATE_KEYWORDS for k in keywords):
             raise GateError(400, "update_in_query", "this is an update; send it as `update`, not `query`")
+        for t in tokens:
+            if t.kind == "kw":
+                close = difflib.get_close_matches(t.text.upper(), QUERY_FORMS, n=1, cutoff=0.6)
+                if close:
+                    raise GateError(400, "malformed_query", f'no SELECT, ASK, CONSTRUCT or DESCRIBE in the query; '
+                                    f'"{t.text}" is not a keyword: did you mean {close[0]}?', pos=t.pos)
         raise GateError(400, "malformed_query", "no SELECT, ASK, CONSTRUCT or DESCRIBE in the query")
     return form
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
+from ..namespaces import PREFIXES
 from . import worker as worker_module
 
 _ctx = mp.get_context("spawn")
@@ -47,7 +48,8 @@ class _Worker:
         parent, child = _ctx.Pipe(duplex=True)
         self.conn: Connection = parent
         self.memory_mb = memory_mb
-        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads, "idle_copy": idle_copy}
+        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads, "idle_copy": idle_copy,
+                   "prefixes": PREFIXES}  # for @prefix lines and a JSON-LD @context
         self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb, options), daemon=True)
         self.proc.start()
         child.close()

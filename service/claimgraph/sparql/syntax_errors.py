@@ -41,6 +41,11 @@ def explain(text: str, message: str, shift: int = 0) -> str:
     where = f"line {line}, column {col}"
     if "Prefix not found" in rest:
         return _unknown_prefix(here, line, col)
+    # The parser does not always say so (a prefixed name as a predicate fails as "expected
+    # OPTIONAL" further on): a prefix used before the error that nothing declares is the cause.
+    undeclared = _undeclared_prefix("\n".join(lines), line, col)
+    if undeclared is not None:
+        return _unknown_prefix(lines[undeclared[0] - 1], undeclared[0], undeclared[1])
     found, start = _found(here, col)
     at_end = not here[col - 1:].strip() and not "".join(lines[line:]).strip()
     before = "\n".join(lines[: line - 1] + [here[:start] + found])
@@ -58,6 +63,15 @@ def explain(text: str, message: str, shift: int = 0) -> str:
     return out
 
 
+def located(message: str, text: str, pos: int | None, shift: int = 0) -> str:
+    """`message` about offset `pos` of `text`, with that place as the user's line and column."""
+    if pos is None or not 0 <= pos <= len(text):
+        return message
+    line = text.count("\n", 0, pos) + 1 - shift
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"{message} (line {line}, column {col})"
+
+
 def _unknown_prefix(here: str, line: int, col: int) -> str:
     # The parser stops just after the prefixed name: find where it starts.
     before = here[: col - 1]
@@ -70,6 +84,44 @@ def _unknown_prefix(here: str, line: int, col: int) -> str:
     if close and close[0] != name:
         out += f', or use "{close[0]}:" (predeclared)'
     return out
+
+
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+((?:[A-Za-z][\w.-]*)?):", re.I)
+_PREFIXED_NAME = re.compile(r"(?<![\w?$:.-])((?:[A-Za-z][\w.-]*)?):")
+
+
+def _undeclared_prefix(text: str, line: int, col: int) -> tuple[int, int] | None:
+    """(line, column just after the name) of the first prefixed name at or before line:col whose
+    prefix neither the query nor the service declares."""
+    masked = _mask(text)
+    declared = set(PREDECLARED) | {m.group(1) for m in _PREFIX_DECL.finditer(masked)}
+    starts = [0]
+    for i, ch in enumerate(masked):
+        if ch == "\n":
+            starts.append(i + 1)
+    limit = starts[line - 1] + col if 0 < line <= len(starts) else len(masked)
+    for m in _PREFIXED_NAME.finditer(masked):
+        if m.start() > limit:
+            break
+        if m.group(1) in declared:
+            continue
+        end = m.end()
+        while end < len(masked) and (masked[end].isalnum() or masked[end] in "_.-%\\:"):
+            end += 1
+        at = masked.rfind("\n", 0, m.start()) + 1
+        return masked.count("\n", 0, m.start()) + 1, end - at + 1
+    return None
+
+
+def _mask(text: str) -> str:
+    """`text` with strings, IRIs and comments blanked out, every position kept."""
+    return _MASKED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+# Strings, IRIs and comments; then, so that their insides are not read as names either, a string
+# left open to the end of its line and an IRI with a scheme left open.
+_MASKED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>'
+                     r'|#[^\n]*|"(?:[^"\\\n]|\\.)*|\'(?:[^\'\\\n]|\\.)*|<[A-Za-z][\w+.-]*:[^<>\s]*')
 
 
 def _found(here: str, col: int) -> tuple[str, int]:

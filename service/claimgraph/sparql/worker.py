@@ -197,6 +197,9 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
     import pyoxigraph as ox
 
     from ..store.mirror import MemoryMirror
+    from .rdf_writer import write_rdf
+
+    prefixes: dict[str, str] = options.get("prefixes") or {}
 
     _limit_memory(memory_mb)
     store = None
@@ -268,7 +271,7 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
                 result.serialize(out, solution_formats[fmt])
             else:
                 kind, fmt = "graph", job["graph_format"]
-                result.serialize(out, graph_formats[fmt])
+                write_rdf(result, out, graph_formats[fmt], prefixes)
             result = None
             # Last: the quads of the in-memory copy that answered (0: the disk store did).
             conn.send(("ok", kind, fmt, out.value(), mirror.quads if copy is not None else 0))
