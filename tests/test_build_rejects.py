@@ -66,7 +66,7 @@ def ambiguous_quote(d: DataCopy, text: str) -> Expect:
 def unknown_entity_in_claim(d: DataCopy, text: str) -> Expect:
     d.replace("about: [russia, china, india, iran]", "about: [russia, china, india, atlantis]", within="  - id: c28")
     return Expect("reading", d.line_of("about:", within="  - id: c28"),
-                  r"^claim c28: unknown entity 'atlantis' in about; did you mean nato \(“Atlantic Alliance”\)")
+                  r"^claim c28: unknown entity 'atlantis' in about; did you mean nato \(alias “Atlantic Alliance”\)")
 
 
 def unknown_entity_in_mention(d: DataCopy, text: str) -> Expect:

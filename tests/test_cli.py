@@ -172,7 +172,8 @@ def test_stats_json(cli, built_settings, built_store, reading, register):
     assert stats["claims"] == len(reading["claims"])
     assert stats["entities"] == len(register)
     assert stats["events"] == len(reading["events"])
-    assert stats["policies"] == len(reading["policies"])
+    assert stats["policies"] == sum(e["type"] == "Policy" for e in register.values())
+    assert stats["policy_references"] == len(reading["policies"])
     kinds = {}
     for c in reading["claims"]:
         kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
@@ -188,7 +189,9 @@ def test_stats_json(cli, built_settings, built_store, reading, register):
 
 def test_stats_text(cli, built_settings, reading):
     text = out(cli("stats", "--store", built_settings.store))
-    assert f"claims: {len(reading['claims'])}" in text.splitlines()
+    lines = [line.split("  (")[0] for line in text.splitlines()]
+    assert f"claims: {len(reading['claims'])}" in lines
+    assert f"policy references: {len(reading['policies'])}" in lines
     assert "triples per graph:" in text
 
 

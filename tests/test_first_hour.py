@@ -213,3 +213,60 @@ def test_each_cli_mistake_is_one_line_and_exit_2(args, named, built_settings, tm
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert named in lines[0], err
+
+
+# -- the same numbers under the same names ------------------------------------------------------------
+
+def _listed(http: httpx.Client, path: str) -> int:
+    n, params = 0, {"limit": 500}
+    while True:
+        body = http.get(path, params=params).json()
+        assert body["ok"], body
+        n += len(body["rows"])
+        if not body["next"]:
+            return n
+        params = {"limit": 500, "cursor": body["next"]}
+
+
+def test_stats_counts_what_the_rest_api_lists_under_the_same_names(http, built_settings):
+    r = subprocess.run([str(CLAIMGRAPH), "stats", "--json", "--store", str(built_settings.store)],
+                       env=clean_env(), capture_output=True, timeout=120)
+    stats = json.loads(r.stdout)
+    for name in ("articles", "claims", "entities", "events", "policies"):
+        assert stats[name] == _listed(http, f"/api/{name}") > 0, name
+    policies = http.get("/api/policies", params={"limit": 500}).json()["rows"]
+    assert stats["policy_references"] == sum(len(p["references"]) for p in policies)
+
+
+def test_openapi_operation_ids_are_unique_and_raise_no_warning(built_settings):
+    import warnings
+
+    from claimgraph.api.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns "Duplicate Operation ID" while generating
+        doc = create_app(built_settings).openapi()
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values() if isinstance(op, dict)]
+    assert len(ids) == len(set(ids)) > 30
+    assert {"graph_store_get", "graph_store_head", "dump_file_head"} <= set(ids)
+
+
+# -- an unknown entity id: the nearest ids, labels and aliases --------------------------------------
+
+@pytest.mark.parametrize("path,parameter", [
+    ("/api/entities/moscow", "entity_id"),
+    ("/api/claims?subject=moscow", "subject"),
+    ("/entity/moscow", "entity_id"),
+])
+def test_an_unknown_entity_id_suggests_the_nearest(http, register, path, parameter):
+    # An alias of a register entry, used as an id: the entry is suggested through its alias.
+    owner = next(e for e in register.values() if "Moscow" in (e.get("aliases") or []))
+    r = http.get(path, headers={"Accept": "application/json"})
+    err = assert_error(r, 404, parameter)
+    assert "there is no entity 'moscow'; did you mean " in err["message"], err["message"]
+    assert f"{owner['id']} (alias “Moscow”)" in err["message"], err["message"]
+
+
+def test_an_entity_id_near_nothing_points_at_the_listing(http):
+    err = assert_error(http.get("/api/entities/qqqqqqqqqqqq"), 404, "entity_id")
+    assert err["message"] == "there is no entity 'qqqqqqqqqqqq'; see /api/entities for the ids"

@@ -164,8 +164,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for g, n in stats["triples_per_graph"].items():
         print(f"  {n:>7}  {g}")
     print(f"  {stats['triples']:>7}  total")
-    for key in ("articles", "sentences", "mentions", "claims", "entities", "events", "policies"):
-        print(f"{key}: {stats[key]}")
+    for key, where in (("articles", "/api/articles"), ("sentences", ""), ("mentions", ""), ("claims", "/api/claims"),
+                       ("entities", "/api/entities"), ("events", "/api/events: references with their dates"),
+                       ("policies", "/api/policies: register entries"),
+                       ("policy_references", "where articles invoke a policy")):
+        print(f"{key.replace('_', ' ')}: {stats[key]}" + (f"  ({where})" if where else ""))
     for key in ("claims_by_kind", "claims_by_claimant", "claims_by_attribution", "entities_by_type"):
         print(f"{key.replace('_', ' ')}:")
         for k, n in stats[key].items():

@@ -31,8 +31,12 @@ def collect(store: GraphStore) -> dict[str, Any]:
         "mentions": _count(store, "?x a cg:Mention"),
         "claims": _count(store, "?x a cg:Claim"),
         "entities": _count(store, "?x cg:registerId ?id"),
+        # Named as the REST API names them: /api/events lists the events articles invoke (their
+        # references, each with its own dates); /api/policies lists register policies, each with
+        # the references that invoke it.
         "events": _count(store, "?x a cg:EventReference"),
-        "policies": _count(store, "?x a cg:PolicyReference"),
+        "policies": _count(store, '?x cg:entityType "Policy" ; cg:registerId ?id'),
+        "policy_references": _count(store, "?x a cg:PolicyReference"),
         "claims_by_kind": _group(store, "SELECT ?k (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c cg:claimKind ?k } GROUP BY ?k"),
         "claims_by_claimant": _group(
             store,

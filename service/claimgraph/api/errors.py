@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from ..sparql.engine import QueryFailure
 
@@ -52,6 +53,16 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           422: "invalid_parameter", 429: "too_many_requests", 503: "unavailable"}
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path: each method is a route of its own (routing.py),
+    so the one route Starlette found names only its own."""
+    methods: list[str] = []
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods += [m for m in sorted(getattr(route, "methods", None) or ()) if m not in methods]
+    return ", ".join(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
@@ -79,10 +90,11 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and message == "Not Found":
             message = f"nothing at {request.url.path}"
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None),
-                              head=request.method == "HEAD")
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return error_response(exc.status_code, code, message, headers=headers, head=request.method == "HEAD")
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:

@@ -38,6 +38,7 @@ from ..sparql.rdf_writer import dump_store, rdf_bytes
 from .context import AppContext
 from .description import serialize_graph
 from .errors import ApiError
+from .routing import add_route
 
 SPDX = "http://spdx.org/rdf/terms#"
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -369,4 +370,4 @@ for _path, _methods, _handler, _name in (
     ("/exports/claims/{article}/{claim}.jsonld", ["GET"], claim_one, "export_claim"),
     ("/exports/source-context", ["GET"], source_context, "export_source_context"),
 ):
-    router.add_api_route(_path, _handler, methods=_methods, name=_name, tags=["exports"])
+    add_route(router, _path, _handler, _methods, _name, tags=["exports"])

@@ -418,21 +418,21 @@ def _untouched_by_middleware(headers: tuple[tuple[bytes, bytes], ...]) -> bool:
 
 
 def _direct_endpoint(app: Any, path: str) -> Callable[[Request], Awaitable[Any]] | None:
-    """The routes table's handler for `path` if it takes just the Request (so it can be called directly)."""
+    """The routes table's handler for `path` if it takes just the Request (so it can be called
+    directly) and answers both GET and POST there (one route per method: routing.py)."""
     import inspect
 
-    for route in getattr(app, "routes", ()):
-        if getattr(route, "path", None) != path:
-            continue
-        endpoint = getattr(route, "endpoint", None)
-        if endpoint is None or not inspect.iscoroutinefunction(endpoint):
-            return None
-        if not {"GET", "POST"} <= set(getattr(route, "methods", None) or ()):
-            return None
-        params = list(inspect.signature(endpoint).parameters.values())
-        if len(params) == 1 and params[0].annotation in (Request, "Request"):
-            return endpoint
+    routes = [r for r in getattr(app, "routes", ()) if getattr(r, "path", None) == path]
+    endpoints = {getattr(r, "endpoint", None) for r in routes}
+    methods = {m for r in routes for m in (getattr(r, "methods", None) or ())}
+    if len(endpoints) != 1 or not {"GET", "POST"} <= methods:
         return None
+    endpoint = endpoints.pop()
+    if endpoint is None or not inspect.iscoroutinefunction(endpoint):
+        return None
+    params = list(inspect.signature(endpoint).parameters.values())
+    if len(params) == 1 and params[0].annotation in (Request, "Request"):
+        return endpoint
     return None
 
 

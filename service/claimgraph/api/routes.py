@@ -15,6 +15,7 @@ from . import graph_store, ops, sparql
 from . import linked_data, named_queries, rest
 from ..web import routes as web
 from .openapi_doc import complete
+from .routing import add_route
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
@@ -37,7 +38,7 @@ ROUTERS += [web.build_router]
 
 def mount(app: FastAPI) -> None:
     for path, methods, handler, name, in_schema in ROUTES:
-        app.add_api_route(path, handler, methods=methods, name=name, include_in_schema=in_schema)
+        add_route(app, path, handler, methods, name, include_in_schema=in_schema)
     for router in ROUTERS:
         # A factory (a function of the app) builds routes that depend on the deployment's settings.
         app.include_router(router if isinstance(router, APIRouter) else router(app))
@@ -47,19 +48,15 @@ def mount(app: FastAPI) -> None:
 
 def _valid_openapi(app: FastAPI) -> None:
     """Keep /openapi.json valid OpenAPI whatever a handler looks like (openapi-spec-validator checks it):
-    FastAPI gives every method of a multi-method route the same operationId (suffix the method to the
-    repeats), and leaves out a templated path parameter its handler reads from the request (declare it)."""
+    FastAPI leaves out a templated path parameter its handler reads from the request (declare it).
+    Operation ids are unique by construction (routing.add_route)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            seen: set[str] = set()
             for path, operations in generate().get("paths", {}).items():
                 templated = re.findall(r"{([^}/]+)}", path)
-                for method, operation in operations.items():
-                    if operation.get("operationId") in seen:
-                        operation["operationId"] = f"{operation['operationId']}_{method}"
-                    seen.add(operation.get("operationId"))
+                for _method, operation in operations.items():
                     declared = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "path"}
                     for name in templated:
                         if name not in declared:

@@ -7,8 +7,9 @@ points; otherwise the nearest passage of the text is shown.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
+from ..nearest import did_you_mean
 from .locate import _short, whole_word_occurrences
 
 # Characters a keyboard types, and what published text uses instead.
@@ -74,19 +75,8 @@ def not_found(text: str, words: str, begin: int, end: int, scope: str, whole_wor
 
 def suggest_entities(value: str, entities: dict, limit: int = 3) -> str:
     """ `; did you mean russia (Russia), …` for an unknown entity id, from ids, labels and aliases."""
-    names: dict[str, str] = {}
-    for e in entities.values():
-        for name in (e.id, e.label, *e.aliases):
-            names.setdefault(name, e.id)
-    found, seen = [], set()
-    for name, score, _ in process.extract(value, list(names), scorer=fuzz.WRatio, limit=limit * 4):
-        eid = names[name]
-        if score >= 70 and eid not in seen:
-            seen.add(eid)
-            found.append(f"{eid} ({entities[eid].label})" if name == eid else f"{eid} (“{name}”)")
-        if len(found) == limit:
-            break
-    return f"; did you mean {', '.join(found)}?" if found else "; see data/entities.yaml for the ids"
+    return did_you_mean(value, ((e.id, e.label, e.aliases) for e in entities.values()),
+                        "see data/entities.yaml for the ids")
 
 
 __all__ = ["not_found", "suggest_entities", "fold", "whole_word_occurrences"]

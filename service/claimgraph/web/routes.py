@@ -24,7 +24,7 @@ from ..api.context import AppContext
 from ..api.errors import ApiError
 from ..api.pages import Pages
 from ..api.rest import describe as rdf
-from ..api.rest.common import addresses
+from ..api.rest.common import addresses, unknown_entity
 from ..api.rest.search import _index, _row
 from ..namespaces import PREFIXES
 from . import data, marks
@@ -115,8 +115,7 @@ class Web:
     async def entity(self, request: Request, entity_id: str) -> Response:
         page = await data.entity(self.ctx, entity_id) if WORD.match(entity_id) else None
         if page is None:
-            raise ApiError(404, "not_found", f"there is no entity {entity_id!r} (see /api/entities)",
-                           parameter="entity_id")
+            raise await unknown_entity(self.ctx, entity_id, "entity_id")
         iri = self.ctx.mint.entity(entity_id)
         incoming = await asyncio.to_thread(rdf.incoming, self.ctx.engine, iri)
         co = await self._co_mentioned(entity_id)
@@ -128,7 +127,7 @@ class Web:
     async def graph(self, request: Request, entity_id: str) -> Response:
         page = await data.entity(self.ctx, entity_id) if WORD.match(entity_id) else None
         if page is None:
-            raise ApiError(404, "not_found", f"there is no entity {entity_id!r}", parameter="entity_id")
+            raise await unknown_entity(self.ctx, entity_id, "entity_id")
         return JSONResponse(neighbourhood(page, entity_id))
 
     async def _co_mentioned(self, entity_id: str) -> list[dict[str, Any]]:
@@ -148,8 +147,7 @@ class Web:
         if rid:
             page = await data.entity(self.ctx, rid) if WORD.match(rid) else None
             if page is None:
-                raise ApiError(404, "not_found", f"entity: there is no entity {rid!r} (see /api/entities)",
-                               parameter="entity")
+                raise await unknown_entity(self.ctx, rid, "entity", prefix="entity: ")
             label = page["entity"].get("label") or rid
             groups = _by_claimant(page["about"])
         return self.pages.render("compare.html", title=f"Compare: {label}" if rid else "Compare", rid=rid,

@@ -21,6 +21,7 @@ from ..context import AppContext
 from ..errors import ApiError
 from ..protocol import read_body
 from ..rest.common import addresses
+from ..routing import add_route
 from . import protocol as wire
 from .index import Entry, Index, IndexCache
 from .manifest import manifest_v02, manifest_v1, type_object
@@ -211,4 +212,4 @@ for _path, _methods, _handler, _name in (
     ("/reconcile/v1/extend", ["POST"], extend_1, "reconcile_v1_extend"),
     ("/reconcile/v1/extend/propose", ["GET"], propose, "reconcile_v1_propose"),
 ):
-    router.add_api_route(_path, _handler, methods=_methods, name=_name, tags=["reconciliation"])
+    add_route(router, _path, _handler, _methods, _name, tags=["reconciliation"])

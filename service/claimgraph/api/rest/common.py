@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...named.params import ITEM_ID, SLUG
+from ...nearest import did_you_mean
 from ..context import AppContext
 from ..errors import ApiError
 from .envelope import decode_cursor, encode_cursor
@@ -119,7 +120,29 @@ async def require(ctx: AppContext, iri: str, parameter: str, what: str, value: s
 async def entity_filter(ctx: AppContext, parameter: str, value: str | None) -> ox.NamedNode | None:
     if value is None:
         return None
-    return await require(ctx, ctx.mint.entity(value), parameter, "entity", value, "/api/entities")
+    iri = ctx.mint.entity(value)
+    if not await exists(ctx, iri):
+        raise await unknown_entity(ctx, value, parameter, prefix=f"{parameter}: ")
+    return ox.NamedNode(iri)
+
+
+NAMES = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?id ?label ?alt WHERE { ?e cg:registerId ?id ; skos:prefLabel ?label OPTIONAL { ?e skos:altLabel ?alt } }"""
+
+
+async def unknown_entity(ctx: AppContext, value: str, parameter: str, prefix: str = "") -> ApiError:
+    """A 404 for an entity id no one registered, naming the nearest ids, labels and aliases
+    ("no entity 'moscow'; did you mean russia (alias “Moscow”)?"). Only on this error path does
+    it read every register name."""
+    names: dict[str, tuple[str, set[str]]] = {}
+    for r in await ctx.engine.trusted(NAMES):
+        label, aliases = names.setdefault(r["id"].value, (r["label"].value, set()))
+        if r["alt"] is not None:
+            aliases.add(r["alt"].value)
+    hint = did_you_mean(value, ((i, label, sorted(aliases)) for i, (label, aliases) in names.items()),
+                        "see /api/entities for the ids")
+    return ApiError(404, "not_found", f"{prefix}there is no entity {value!r}{hint}", parameter=parameter)
 
 
 async def article_filter(ctx: AppContext, parameter: str, value: str | None) -> ox.NamedNode | None:

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import ApiError
 from . import shapes
-from .common import CachedRoute, SLUG_PATTERN, addresses, context, keyset_page, nested, unique_by_id, views
+from .common import (CachedRoute, SLUG_PATTERN, addresses, context, keyset_page, nested, unique_by_id,
+                     unknown_entity, views)
 from .envelope import check_known, choose_format, item_response, list_response, page_size
 from .queries import (CLAIMS_ABOUT_ENTITY, ENTITIES_PAGE, MENTIONS_OF_ENTITY, NESTED_LIMIT, REFERENCES_TO,
                       STATEMENTS_ABOUT)
@@ -99,5 +99,5 @@ async def get_entity(
     fmt = choose_format(request, format, tabular=False)
     item = await asyncio.to_thread(entity_item, ctx, ctx.mint.entity(entity_id))
     if item is None:
-        raise ApiError(404, "not_found", f"there is no entity {entity_id!r} (see /api/entities)", parameter="entity_id")
+        raise await unknown_entity(ctx, entity_id, "entity_id")
     return item_response(request, item, fmt)
