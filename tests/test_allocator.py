@@ -1,4 +1,4 @@
-"""CLAIMGRAPH_ALLOCATOR (api/allocator.py): serving processes on mimalloc/jemalloc, workers on glibc's.
+"""CLAIMGRAPH_ALLOCATOR (serve/allocator.py): serving processes on mimalloc/jemalloc, workers on glibc's.
 
 The choice is checked in the processes themselves: which allocator library a
 real server's serving process has mapped, and that its query workers have
@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from claimgraph.api.allocator import AllocatorError, choose
+from claimgraph.serve.allocator import AllocatorError, choose
 from liveserver import start_server
 from test_fastpath import make_store
 

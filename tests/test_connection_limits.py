@@ -1,4 +1,4 @@
-"""Per-connection limits against a live server, over raw sockets (api/connguard.py).
+"""Per-connection limits against a live server, over raw sockets (serve/connguard.py).
 
 Defects found by probing the landed service: a 64 MB header took seconds and stalled /health;
 idle and slow-header connections were never closed (10,300 of them starved the process of file

@@ -1,4 +1,4 @@
-"""The fast path (api/fastpath.py) and the loop-driven worker pool (sparql/looppool.py),
+"""The fast path (serve/fastpath.py) and the loop-driven worker pool (sparql/looppool.py),
 end to end over HTTP against real `claimgraph serve` processes.
 
 A repeated request must get the very bytes the full stack gave it, errors
@@ -227,7 +227,7 @@ def test_unknown_middleware_turns_the_fast_path_off(tmp_path: Path) -> None:
     from starlette.middleware.base import BaseHTTPMiddleware
 
     from claimgraph.api.app import create_app
-    from claimgraph.api.fastpath import FastPath
+    from claimgraph.serve.fastpath import FastPath
     from claimgraph.config import Settings
 
     settings = Settings().with_overrides(store=make_store(tmp_path, articles=1))
@@ -243,7 +243,7 @@ def test_unknown_middleware_turns_the_fast_path_off(tmp_path: Path) -> None:
 
 
 def test_the_lean_get_lane_answers_exactly_as_the_full_stack(server: LiveServer, tmp_path: Path) -> None:
-    """GET ?query= alone skips Starlette's Request/Response (api/fastpath.py `_lean`): same bytes, same errors."""
+    """GET ?query= alone skips Starlette's Request/Response (serve/fastpath.py `_lean`): same bytes, same errors."""
     full = start_server(make_store(tmp_path), tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN,
                                                             "CLAIMGRAPH_CORS_ORIGINS": "*", "CLAIMGRAPH_FAST_PATH": "0"})
     plain = {"Accept-Encoding": "identity"}  # gzip would send the request through the full stack anyway
@@ -281,7 +281,7 @@ def test_the_lean_lane_reads_a_query_string_as_the_protocol_parser_does() -> Non
     from urllib.parse import quote
 
     from claimgraph.api.errors import ApiError
-    from claimgraph.api.fastpath import _lone_query
+    from claimgraph.serve.fastpath import _lone_query
     from claimgraph.api.protocol import _pairs_from_qs, _single
 
     rng = random.Random(7)

@@ -1,4 +1,4 @@
-"""Cache hits answered by the HTTP protocol itself (api/hitprotocol.py), over raw sockets.
+"""Cache hits answered by the HTTP protocol itself (serve/hitprotocol.py), over raw sockets.
 
 The bytes must be what uvicorn's ASGI path writes for the same answer,
 responses must stay in order when requests are pipelined, and anything but
@@ -342,7 +342,7 @@ def test_a_replay_follows_the_accept_header(live: LiveServer) -> None:
 def test_remembered_requests_are_bounded_in_entries_and_bytes(tmp_path_factory: pytest.TempPathFactory) -> None:
     import tracemalloc
 
-    from claimgraph.api import fastpath
+    from claimgraph.serve import fastpath
     from claimgraph.api.app import create_app
     from claimgraph.config import Settings
 

@@ -9,7 +9,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
 from claimgraph.checks.reasoning import InconsistentOntology, java_available, reason
 from claimgraph.checks.shacl import check_shapes
-from claimgraph.namespaces import CG, NIF, SCHEMA
+from claimgraph.namespaces import CG, ENTITY_TYPES, NIF, SCHEMA
 
 from conftest import ONTOLOGY, SLUG
 
@@ -33,6 +33,12 @@ def test_ontology_parses_and_declares_itself(onto):
     assert len(onto) > 100
     assert (URIRef("https://w3id.org/claimgraph/ontology"), RDF.type, OWL.Ontology) in onto
     assert onto.value(URIRef("https://w3id.org/claimgraph/ontology"), OWL.versionInfo) is not None
+
+
+def test_every_entity_type_the_service_offers_is_a_class_of_the_ontology(onto):
+    # REST, reconciliation and OpenAPI offer ENTITY_TYPES; each must be a class users can query.
+    for name in ENTITY_TYPES:
+        assert (CG[name], RDF.type, OWL.Class) in onto, name
 
 
 def test_every_cg_class_and_property_is_labelled_and_defined(onto):

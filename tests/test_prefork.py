@@ -1,4 +1,4 @@
-"""Several serving processes on one socket (CLAIMGRAPH_PROCESSES, api/prefork.py), over real HTTP.
+"""Several serving processes on one socket (CLAIMGRAPH_PROCESSES, serve/prefork.py), over real HTTP.
 
 Both processes must take connections, /metrics must add up every process's
 queries, a killed process must be replaced while the other keeps answering,

@@ -1,4 +1,4 @@
-"""How a serving process sets up its interpreter (api/server.py): the cyclic collector kept off the
+"""How a serving process sets up its interpreter (serve/server.py): the cyclic collector kept off the
 request path (set before uvicorn starts serving), but still collecting."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ CHECK = """
 import gc, sys, weakref
 from pathlib import Path
 import uvicorn
-from claimgraph.api.server import serve_one
+from claimgraph.serve.server import serve_one
 from claimgraph.config import Settings
 
 ran = []

@@ -238,7 +238,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .api.allocator import AllocatorError, ensure
+    from .serve.allocator import AllocatorError, ensure
 
     settings = _settings(args)
     try:
@@ -247,7 +247,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except AllocatorError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from .api.server import serve
+    from .serve.server import serve
 
     return serve(settings)
 

@@ -84,7 +84,7 @@ class Settings:
     # most this many milliseconds (then the query waits for a regular worker): point lookups
     # stay fast while long queries run. 0 disables it (sparql/engine.py).
     fast_lane_ms: int = field(default_factory=lambda: _env_int("FAST_LANE_MS", 300))
-    # Serve repeated /sparql requests from a response cache in front of FastAPI (api/fastpath.py);
+    # Serve repeated /sparql requests from a response cache in front of FastAPI (serve/fastpath.py);
     # CLAIMGRAPH_FAST_PATH=0 sends every request through the full app.
     fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))
     # Answer user queries proven cheap (sparql/cheap.py: triple-pattern trees from constant
@@ -96,7 +96,7 @@ class Settings:
     # Regular query workers copy them too, within a share of their cap (sparql/worker.py), for their
     # scans. ~470 bytes a quad held per copy; 0: always read the disk store (store/mirror.py).
     memory_quads: int = field(default_factory=lambda: _env_int("MEMORY_QUADS", 250_000))
-    # Per connection (api/connguard.py): head size and header lines (431 beyond), seconds to send a
+    # Per connection (serve/connguard.py): head size and header lines (431 beyond), seconds to send a
     # head (408, or an idle connection closed), and open connections per serving process (beyond it a
     # new connection closes the oldest idle one, or gets 503 when none is idle).
     max_header_bytes: int = field(default_factory=lambda: _env_int("MAX_HEADER_BYTES", 64 * 1024))
@@ -108,15 +108,15 @@ class Settings:
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).
     pool_io: str = field(default_factory=lambda: _env("POOL_IO", "loop"))
 
-    # Serving processes forked on one socket (api/prefork.py): more cores for read traffic. Read-only:
+    # Serving processes forked on one socket (serve/prefork.py): more cores for read traffic. Read-only:
     # refused together with CLAIMGRAPH_UPDATE_TOKEN (updates need one writer process). 0 or "auto"
     # (the default): one per core, at most MAX_AUTO_PROCESSES, or 1 when updates are enabled.
     processes: int = field(default_factory=lambda: 0 if _env("PROCESSES", "auto").lower() == "auto"
                            else _env_int("PROCESSES", 0))
-    # The serving processes' malloc (api/allocator.py): auto (mimalloc, else jemalloc, else the
+    # The serving processes' malloc (serve/allocator.py): auto (mimalloc, else jemalloc, else the
     # system's), mimalloc, jemalloc or system. Query workers always keep the system allocator.
     allocator: str = field(default_factory=lambda: _env("ALLOCATOR", "auto").lower())
-    # Set by api/prefork.py for its children: where each process leaves its counters for /metrics.
+    # Set by serve/prefork.py for its children: where each process leaves its counters for /metrics.
     metrics_dir: str = ""
 
     def with_overrides(self, **kw: Any) -> "Settings":

@@ -45,6 +45,11 @@ PREFIXES: dict[str, str] = {
 
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
 
+# The register's entity types: each is a class of the ontology (cg:State, …) and the value of
+# cg:entityType. The service (REST, reconciliation, OpenAPI) takes them from here, as the store
+# has them; the reading model checks a curator's `type:` against the same list.
+ENTITY_TYPES = ("State", "Organization", "Person", "MediaOutlet", "Place", "Group", "Policy", "Event", "Concept")
+
 
 @dataclass(frozen=True)
 class Minter:

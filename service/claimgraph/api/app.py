@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import AsyncIterator
 
 from fastapi import FastAPI
@@ -17,7 +16,7 @@ from ..config import Settings
 from ..namespaces import Minter
 from ..sparql.engine import SparqlEngine
 from ..sparql.looppool import LoopWorkerPool
-from . import errors, ops, routes, shared_metrics
+from . import errors, routes
 from .context import AppContext
 from .writes import Writes
 
@@ -38,17 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.locator.current()  # fail fast with a clear message if nothing is built
         ctx.writes.start()
         await engine.start()
-        sharing = None
-        if settings.metrics_dir:
-            # One of several serving processes: let the others' /metrics count this one's queries.
-            sharing = asyncio.get_running_loop().create_task(shared_metrics.share_forever(
-                Path(settings.metrics_dir), lambda: {"metrics": engine.metrics.snapshot(), "gauges": ops.gauges(ctx),
-                                                "counters": ops.counters(ctx)}))
+        # What the server asked to run alongside (serve/: sharing /metrics between processes).
+        tasks = [asyncio.get_running_loop().create_task(start()) for start in ctx.background]
         try:
             yield
         finally:
-            if sharing is not None:
-                sharing.cancel()
+            for task in tasks:
+                task.cancel()
             await engine.close()
 
     app = FastAPI(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from starlette.requests import Request
 
@@ -20,6 +20,16 @@ class AppContext:
     mint: Minter
     writes: Any = None  # api.writes.Writes
     extras: dict[str, Any] = field(default_factory=dict)
+    # Set by whatever serves the app (serve/): facts for /health (the allocator), the figures of
+    # sibling serving processes for /metrics, and tasks to run while the app runs. The app only
+    # reads these; it never imports the serving machinery.
+    serving: dict[str, Any] = field(default_factory=dict)
+    # The HTML renderer (web/pages.py Pages, given an api.rest.views.Addresses), set where the app
+    # is assembled (api/routes.py): Linked Data and /queries pages render HTML without api/
+    # importing web/.
+    html: Callable[[Any], Any] | None = None
+    peers: Callable[[], list[dict[str, Any]]] | None = None
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def updates_enabled(self) -> bool:

@@ -28,7 +28,6 @@ from ..namespaces import CG, ONTOLOGY_IRI
 from ..sparql.negotiate import choose
 from .context import AppContext
 from .errors import ApiError
-from .pages import Pages
 from .rest import describe as rdf
 from .rest import shapes
 from .rest.common import CachedRoute, addresses
@@ -79,7 +78,7 @@ class LinkedData:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
         self.addr = addresses(ctx)
-        self.pages = Pages(self.addr)
+        self.pages = ctx.html(self.addr)
 
     # -- answering ---------------------------------------------------------------------------
 

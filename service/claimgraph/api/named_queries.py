@@ -20,7 +20,6 @@ from ..named import NamedQuery, ParamError, load_queries
 from ..named.params import Param
 from .context import AppContext
 from .errors import ApiError
-from .pages import Pages
 from .rest.common import CachedRoute, addresses, exists
 from .rest.envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
 from .rest.views import py
@@ -153,7 +152,7 @@ def build_router(app: FastAPI) -> APIRouter:
             raise ApiError(404, "not_found", f"there is no named query {name!r} (see /api/queries)", parameter="name")
         return Response(q.sparql, media_type="application/sparql-query; charset=utf-8")
 
-    pages = Pages(addresses(ctx))
+    pages = ctx.html(addresses(ctx))
 
     async def queries_page(request: Request) -> Response:
         return pages.render("queries.html", title="Named queries", queries=[describe(q, ctx) for q in queries.values()])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..reading.model import ENTITY_TYPES
+from ..namespaces import ENTITY_TYPES
 from ..sparql.formats import GRAPH_ALIASES, GRAPH_FORMATS, SOLUTION_ALIASES, SOLUTION_FORMATS
 from .reconcile.properties import BY_ID
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
-from . import shared_metrics as shared
-from .allocator import in_use
 from .context import AppContext
 
 _PROMETHEUS = "text/plain; version=0.0.4"
@@ -34,12 +32,17 @@ async def health(request: Request) -> JSONResponse:
         "version": __version__,
         "uptime_s": round(time.time() - STARTED, 1),
         "process": os.getpid(),  # which serving process answered (CLAIMGRAPH_PROCESSES > 1)
-        "allocator": in_use(),  # CLAIMGRAPH_ALLOCATOR (api/allocator.py)
+        "allocator": ctx.serving.get("allocator"),  # CLAIMGRAPH_ALLOCATOR (serve/allocator.py)
         "store": store,
         "workers": {"size": pool.size, "busy": pool.busy, **pool.stats},
         "updates_enabled": ctx.updates_enabled,
     }
     return JSONResponse(body, status_code=200 if store["ok"] else 503)
+
+
+def snapshot(ctx: AppContext) -> dict[str, Any]:
+    """This process's figures, as sibling serving processes add them to theirs."""
+    return {"metrics": ctx.engine.metrics.snapshot(), "gauges": gauges(ctx), "counters": counters(ctx)}
 
 
 def counters(ctx: AppContext) -> dict[str, float]:
@@ -78,12 +81,12 @@ async def metrics(request: Request) -> PlainTextResponse:
     ctx: AppContext = request.app.state.ctx
     engine = ctx.engine
     mine = gauges(ctx)
-    if not ctx.settings.metrics_dir:
+    if ctx.peers is None:
         total = _with_counters(engine.metrics.merged([]), [counters(ctx)])
         return PlainTextResponse(total.render(mine), media_type=_PROMETHEUS)
-    # Several serving processes (api/prefork.py): add up what each one last shared, the
+    # Several serving processes (serve/prefork.py): add up what each one last shared, the
     # counters of processes that have died included.
-    others = shared.read_others(Path(ctx.settings.metrics_dir))
+    others = ctx.peers()
     total = engine.metrics.merged([o["metrics"] for o in others])
     _with_counters(total, [counters(ctx)] + [o.get("counters", {}) for o in others])
     summed = dict(mine)

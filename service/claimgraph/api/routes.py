@@ -14,6 +14,7 @@ from . import exports, reconcile
 from . import graph_store, ops, sparql
 from . import linked_data, named_queries, rest
 from ..web import routes as web
+from ..web.pages import Pages
 from .openapi_doc import complete
 from .routing import add_route
 
@@ -37,6 +38,8 @@ ROUTERS += [web.build_router]
 
 
 def mount(app: FastAPI) -> None:
+    # The web app's renderer, for the HTML of Linked Data and named-query pages (api/ never imports web/).
+    app.state.ctx.html = Pages
     for path, methods, handler, name, in_schema in ROUTES:
         add_route(app, path, handler, methods, name, include_in_schema=in_schema)
     for router in ROUTERS:

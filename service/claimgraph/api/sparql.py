@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ..sparql.formats import GRAPH_FORMATS
 from ..sparql.negotiate import choose, graph_offers
@@ -11,7 +11,6 @@ from .context import AppContext
 from .description import serialize_graph, service_description
 from .errors import ApiError
 from .protocol import parse
-from ..web.routes import wants_editor
 
 
 async def sparql_endpoint(request: Request) -> Response:
@@ -43,3 +42,13 @@ async def describe_service(request: Request) -> Response:
     counts = await ctx.engine.trusted_counts()
     g = service_description(f"{ctx.public_url(request)}/sparql", counts, ctx.mint.dataset, ctx.updates_enabled)
     return Response(serialize_graph(g, fmt), media_type=GRAPH_FORMATS[fmt][0], headers={"Vary": "Accept"})
+
+
+def wants_editor(request: Request) -> Response | None:
+    """A browser opening /sparql with no query gets the editor (a SPARQL client still gets the
+    service description: it does not ask for HTML first)."""
+    accept = request.headers.get("accept", "")
+    first = accept.split(",")[0].split(";")[0].strip().lower()
+    if request.method == "GET" and first == "text/html" and "query" not in request.query_params:
+        return RedirectResponse("/editor", status_code=303)
+    return None

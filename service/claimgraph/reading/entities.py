@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..namespaces import ENTITY_TYPES
 from .fields import SLUG, Fields, items
 from .article import check_date
-from .model import ENTITY_TYPES, PRECISIONS, Entity, RegisterSource, When
+from .model import PRECISIONS, Entity, RegisterSource, When
 from .problems import Problem
 from .yamlfile import Node, load_yaml
 

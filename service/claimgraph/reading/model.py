@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ENTITY_TYPES = ("State", "Organization", "Person", "MediaOutlet", "Place", "Group", "Policy", "Event", "Concept")
 CLAIM_KINDS = ("factual", "causal", "evaluative", "predictive", "normative")
 STANCES = ("favourable", "critical", "neutral", "mixed")
 ATTRIBUTIONS = ("own-voice", "reported")

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..namespaces import ENTITY_TYPES
 from .article import ArticleReader
 from .fields import ITEM_ID, SLUG, Fields, items
 from .locate import locate
-from .model import ATTRIBUTIONS, AUTHOR, CLAIM_KINDS, ENTITY_TYPES, Article, Entity, Span
+from .model import ATTRIBUTIONS, AUTHOR, CLAIM_KINDS, Article, Entity, Span
 from .yamlfile import Node, Seq
 
 STATUSES = ("draft", "reviewed")

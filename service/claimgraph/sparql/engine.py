@@ -317,7 +317,7 @@ class SparqlEngine:
         INLINE_DIRECT (what query() itself would run on the event loop). None for everything else,
         errors included: query() then answers it, with its error shapes and counters.
 
-        For callers that are not coroutines (api/hitprotocol.py answers from the HTTP parser's
+        For callers that are not coroutines (serve/hitprotocol.py answers from the HTTP parser's
         callback, saving uvicorn's ASGI cycle). Nothing is counted unless an answer is returned;
         then `counters` are counted with it (the caller's, under the same lock)."""
         if len(text) > 4096:

@@ -83,7 +83,7 @@ class ShapeMemo:
         self.entries = entries
         self._shapes: dict[str, Shape] = {}
         self.reused = 0
-        # The last answer: a query the protocol lane declines (api/hitprotocol.py) is checked again
+        # The last answer: a query the protocol lane declines (serve/hitprotocol.py) is checked again
         # at once by the ASGI path; that second look is neither work nor a reuse worth counting.
         self._last: tuple[str, Verdict, Any] | None = None
 

@@ -18,11 +18,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from ..api.context import AppContext
 from ..api.errors import ApiError
-from ..api.pages import Pages
+from .pages import Pages
 from ..api.rest import describe as rdf
 from ..api.rest.common import addresses, unknown_entity
 from ..api.rest.search import _index, _row
@@ -215,14 +215,4 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC), check_dir=False), name="static")
 
 
-def wants_editor(request: Request) -> Response | None:
-    """A browser opening /sparql with no query gets the editor (a SPARQL client still gets the
-    service description: it does not ask for HTML first)."""
-    accept = request.headers.get("accept", "")
-    first = accept.split(",")[0].split(";")[0].strip().lower()
-    if request.method == "GET" and first == "text/html" and "query" not in request.query_params:
-        return RedirectResponse("/editor", status_code=303)
-    return None
-
-
-__all__ = ["build_router", "mount_static", "wants_editor", "claim_sparql"]
+__all__ = ["build_router", "mount_static", "claim_sparql"]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from ... import __version__
 from ...namespaces import CG, Minter
-from ...reading.model import ENTITY_TYPES
+from ...namespaces import ENTITY_TYPES
 
 NAME = "claimgraph entities"
 BATCH_SIZE = 100

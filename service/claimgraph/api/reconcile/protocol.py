@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from ...namespaces import CG
-from ...reading.model import ENTITY_TYPES
+from ...namespaces import ENTITY_TYPES
 from ..errors import ApiError
 from ..protocol import read_body
 from .manifest import BATCH_SIZE

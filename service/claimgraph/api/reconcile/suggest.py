@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ...reading.model import ENTITY_TYPES
+from ...namespaces import ENTITY_TYPES
 from .index import Entry, Index
 from .manifest import TYPE_NAMES, type_object
 from .matching import name_score, normalize

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...namespaces import ENTITY_TYPES
 from .views import CG, DCT, ITSRDF, NIF, OWL_SAME, RDFS_COMMENT, SCHEMA, SKOS, Addresses, NodeView, Obj, compact, ref, span
 
 # Controlled values: IRI -> the word the API uses (and the context maps back).
@@ -20,7 +21,6 @@ ROLES = {str(CG.ActorRole): "actor", str(CG.TargetRole): "target", str(CG.Partne
          str(CG.OtherRole): "other"}
 PRECISIONS = {str(CG.DayPrecision): "day", str(CG.MonthPrecision): "month", str(CG.YearPrecision): "year",
               str(CG.DecadePrecision): "decade", str(CG.RelativePrecision): "relative"}
-ENTITY_TYPES = ("State", "Organization", "Person", "MediaOutlet", "Place", "Group", "Policy", "Event", "Concept")
 CLAIM_KINDS = ("factual", "causal", "evaluative", "predictive", "normative")
 
 

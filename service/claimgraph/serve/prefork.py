@@ -2,7 +2,7 @@
 
 One Python process tops out at one core: its event loop, HTTP parsing and
 the gate hold the GIL, and on a never-repeated point lookup that is where
-the time goes (api/fastpath.py). Forked copies of the whole server (each with
+the time goes (serve/fastpath.py). Forked copies of the whole server (each with
 its own app, caches and query workers) accept from the same socket, so a
 read-heavy deployment uses every core, the way `oxigraph serve` does with
 threads.
@@ -14,7 +14,7 @@ update token is configured.
 
 The parent only supervises: it forwards SIGINT/SIGTERM, and respawns a child
 that died without being asked to (one crash must not halve the service).
-/metrics adds up every process's figures (api/shared_metrics.py): counters of a
+/metrics adds up every process's figures (serve/shared_metrics.py): counters of a
 child that died still count, its gauges no longer do.
 """
 

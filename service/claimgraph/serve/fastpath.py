@@ -40,7 +40,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 
 from ..sparql.cache import AnswerCache
-from .context import AppContext
+from ..api.context import AppContext
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -118,7 +118,7 @@ class FastPath:
         # Bodies buffered for keying: a form-encoded query at most triples in size.
         self.max_body = min(settings.max_body_bytes, 3 * settings.max_query_bytes + 4096)
         self._tag: tuple[Any, int] | None = None
-        # Raw request bytes -> (cache key, query string, bytes held), for api/hitprotocol.py's
+        # Raw request bytes -> (cache key, query string, bytes held), for serve/hitprotocol.py's
         # replays; a FIFO bounded in entries and in bytes (each entry holds the request about twice).
         self._parsed: dict[bytes, tuple[tuple[Any, ...], bytes, int]] = {}
         self._parsed_bytes = 0
@@ -185,7 +185,7 @@ class FastPath:
               payload: bytes) -> bool:
         """Cache a response; False if the cache would not take it (too large, or caching off)."""
         headers = [(k, _HIT if k == b"x-cache" else v) for k, v in headers]
-        # The header lines as they go on the wire, for api/hitprotocol.py to answer without ASGI.
+        # The header lines as they go on the wire, for serve/hitprotocol.py to answer without ASGI.
         wire = b"".join(b"%s: %s\r\n" % (k, v) for k, v in headers)
         size = len(payload) + len(wire) + 256 + _key_size(key)
         return self.cache.put(key, (tag, status, headers, payload, wire), size)
@@ -255,7 +255,7 @@ class FastPath:
 
     def respond(self, query_string: bytes,
                 headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, bytes, bool] | None:
-        """For api/hitprotocol.py: the response to `GET /sparql?<query_string>` if it is at hand, as
+        """For serve/hitprotocol.py: the response to `GET /sparql?<query_string>` if it is at hand, as
         (status, header lines, body, whether it is in the cache): a cached one (counted as a
         fast-path hit), or the engine's if it has it without waiting (engine.query_now), which is
         kept for the next identical request when it is a small enough success.

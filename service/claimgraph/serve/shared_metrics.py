@@ -1,4 +1,4 @@
-"""Counters shared between serving processes (api/prefork.py) through small files.
+"""Counters shared between serving processes (serve/prefork.py) through small files.
 
 Each process rewrites `<dir>/<pid>.json` once a second; /metrics in any
 process adds the others' files to its own live figures. A process that has

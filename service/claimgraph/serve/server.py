@@ -5,10 +5,14 @@ from __future__ import annotations
 import gc
 import socket
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..store.swap import clean_partials, current_version_dir
+
+if TYPE_CHECKING:
+    from ..api.context import AppContext
 
 
 def serve(settings: Settings) -> int:
@@ -37,25 +41,26 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     """One serving process: the app behind the fast path, under uvicorn (on `sock` if given)."""
     import uvicorn
 
-    from .app import create_app
+    from ..api.app import create_app
     from .connguard import ConnLimits, guarded
     from .fastpath import FastPath, wrap
     from .hitprotocol import protocol_for
 
     app = create_app(settings)
+    _attach(app.state.ctx, settings)
     # The response cache for repeated /sparql requests sits in front of FastAPI's stack, and
-    # its hits are answered by the HTTP protocol itself (api/hitprotocol.py).
+    # its hits are answered by the HTTP protocol itself (serve/hitprotocol.py).
     asgi = wrap(app) if settings.fast_path else app
     http: Any = protocol_for(asgi) if isinstance(asgi, FastPath) else "httptools"
     if http == "httptools":
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
         http = HttpToolsProtocol
-    # Header caps, head timeout and a connection cap, whichever protocol runs (api/connguard.py).
+    # Header caps, head timeout and a connection cap, whichever protocol runs (serve/connguard.py).
     http = guarded(http, ConnLimits(settings.max_header_bytes, settings.max_headers, settings.header_timeout,
                                     settings.max_connections))
     _raise_fd_limit()
-    # Several processes are forked by api/prefork.py, not uvicorn's `--workers N`: that needs an
+    # Several processes are forked by serve/prefork.py, not uvicorn's `--workers N`: that needs an
     # import string, and was measured to lose TCP_NODELAY on keep-alive connections.
     # uvloop + httptools: the fastest event loop and HTTP parser uvicorn offers.
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
@@ -67,6 +72,20 @@ def serve_one(settings: Settings, sock: socket.socket | None) -> int:
     _quiet_collector()
     server.run(sockets=[sock] if sock is not None else None)
     return 0
+
+
+def _attach(ctx: AppContext, settings: Settings) -> None:
+    """Give the app what only the server knows: its malloc, and, as one of several processes,
+    the sharing of /metrics figures with its siblings (serve/shared_metrics.py)."""
+    from ..api import ops
+    from . import shared_metrics
+    from .allocator import in_use
+
+    ctx.serving["allocator"] = in_use()
+    if settings.metrics_dir:
+        directory = Path(settings.metrics_dir)
+        ctx.peers = lambda: shared_metrics.read_others(directory)
+        ctx.background.append(lambda: shared_metrics.share_forever(directory, lambda: ops.snapshot(ctx)))
 
 
 def _raise_fd_limit() -> None:

@@ -14,9 +14,9 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from ..namespaces import PREFIXES
-from .rest.views import Addresses, compact, local_name
+from ..api.rest.views import Addresses, compact, local_name
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)

@@ -1,7 +1,7 @@
 """uvicorn's httptools protocol, answering what is at hand as soon as a request's headers are parsed.
 
 A repeated `GET /sparql?query=…` found in the fast path's cache
-(api/fastpath.py) costs ~40 µs through uvicorn: a scope, a
+(serve/fastpath.py) costs ~40 µs through uvicorn: a scope, a
 RequestResponseCycle, an asyncio task and two ASGI messages around bytes
 that are already known. Here the parser callback writes those bytes at once
 (status line, uvicorn's own Date/Server headers, the cached headers and
