@@ -21,7 +21,8 @@ from .config import Settings
 from .reading.model import Corpus
 from .store.locator import LOCATOR_TTL_S
 from .store.ownership import Ownership
-from .store.swap import build_beside, current_version_dir
+from .store import search_index
+from .store.swap import build_beside, complete_versions, current_version_dir
 from .stream import manifest
 from .stream.part import nquads
 from .stream.update import usable, update
@@ -54,6 +55,7 @@ class BuildReport:
     compiled: int = 0      # articles compiled this time (the rest came from the cache)
     replaced: int | None = None   # articles replaced in a copy of the live version (None: full load)
     articles: int = 0
+    search_rows: int = 0   # rows of the new version's search index (store/search_index.py)
 
     @property
     def total_seconds(self) -> float:
@@ -135,15 +137,23 @@ def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
         report.carried_quads = owner.carry(live_store, new)
         return report.carried_quads
 
+    def finish(new: ox.Store, version: str) -> None:
+        started = time.perf_counter()
+        report.search_rows = search_index.write(
+            settings.store.with_name(settings.store.name + ".search") / f"{version}.sqlite", search_index.rows_of(new))
+        report.seconds["search index"] = time.perf_counter() - started
+
     try:
-        report.store_dir = build_beside(settings.store, fill, carry, copy_live=incremental)
+        report.store_dir = build_beside(settings.store, fill, carry, copy_live=incremental, finish=finish)
     finally:
         fixed_file.unlink(missing_ok=True)
         staging.rmdir()
     manifest.save(cache, report.store_dir.name, parts, shared)
     manifest.prune(cache, {report.store_dir.name})
+    search_index.prune(settings.store, complete_versions(settings.store))
     compiled.cache.prune({key for _slug, key in compiled.parts})
-    report.seconds["store"] = time.perf_counter() - t - report.seconds.get("load", 0.0)
+    report.seconds["store"] = (time.perf_counter() - t - report.seconds.get("load", 0.0)
+                               - report.seconds.get("search index", 0.0))
     if report.carried_quads:
         log(f"  carried {report.carried_quads} quad(s) written through the API (graphs the build does not own)")
     log(f"  live store is now {report.store_dir}")

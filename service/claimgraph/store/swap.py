@@ -90,10 +90,12 @@ def _stamp(vdir: Path) -> str:
 
 
 def build_beside(store: Path, fill: Callable[[ox.Store, Path | None], None], carry: Carry | None = None,
-                 copy_live: bool = False) -> Path:
+                 copy_live: bool = False, finish: Callable[[ox.Store, str], None] | None = None) -> Path:
     """Create a new version, fill it, carry the live version's non-build graphs into it,
     then atomically make it the live one. With `copy_live`, the new version starts as a
-    hard-linked snapshot of the live one, and `fill` is told which version that was."""
+    hard-linked snapshot of the live one, and `fill` is told which version that was.
+    `finish(store, version name)` runs last before the swap, on the complete contents (the
+    search index is written there, so a version is never live without its own)."""
     store = Path(store)
     if store.exists() and not store.is_symlink():
         raise RuntimeError(f"{store} is a plain directory; move it away so builds can swap versions atomically")
@@ -118,6 +120,8 @@ def build_beside(store: Path, fill: Callable[[ox.Store, Path | None], None], car
             if carry is not None and live is not None:
                 carry(ox.Store.read_only(str(live)), s)
                 s.flush()
+            if finish is not None:
+                finish(s, stamp)
             del s
             target = vdir / stamp
             os.rename(partial, target)  # complete: now it may count as a version

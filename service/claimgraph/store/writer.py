@@ -20,6 +20,7 @@ from typing import Callable, TypeVar
 import pyoxigraph as ox
 
 from .locator import StoreLocator
+from .search_index import index_path
 from .swap import current_version_dir
 from .writelock import write_lock
 
@@ -109,5 +110,10 @@ class StoreWriter:
             store = self._ensure_open()
             result = action(store)
             self.writes += 1
+            # The live version has changed under its search index: drop the index, so that no
+            # process (now or after a restart) searches what the version no longer holds.
+            found = index_path(self.store, self._live) if self._live is not None else None
+            if found is not None:
+                found.unlink(missing_ok=True)
             self._snapshot()
             return result

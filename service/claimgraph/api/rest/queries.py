@@ -239,20 +239,3 @@ ARTICLE_COUNTS = {
     }.items()
 }
 
-SEARCH_INDEX = PREFIX_BLOCK + """
-SELECT ?item ?resource ?field ?text ?label ?detail WHERE {
-  {
-    ?item cg:registerId ?rid ; rdfs:label ?text ; cg:entityType ?detail .
-    BIND(?text AS ?label) BIND("entity" AS ?resource) BIND("label" AS ?field)
-  } UNION {
-    ?item cg:registerId ?rid ; skos:altLabel ?text ; rdfs:label ?label ; cg:entityType ?detail .
-    BIND("entity" AS ?resource) BIND("alias" AS ?field)
-  } UNION {
-    ?item a cg:Claim ; cg:quote/nif:anchorOf ?text ; cg:claimKind ?detail .
-    BIND(?text AS ?label) BIND("claim" AS ?resource) BIND("quote" AS ?field)
-  } UNION {
-    ?item a cg:Claim ; cg:paraphrase ?text ; cg:quote/nif:anchorOf ?label ; cg:claimKind ?detail .
-    BIND("claim" AS ?resource) BIND("paraphrase" AS ?field)
-  }
-} LIMIT 200000
-"""

@@ -1,8 +1,9 @@
 """/api/search?q=: ranked, typo-tolerant search over labels, aliases and the words of claims.
 
-The index (every label, alias, claim quote and paraphrase) is read once per
-store version with one bounded query and scored in Python with rapidfuzz, so
-the client's text never reaches SPARQL at all.
+The candidates come from the store version's SQLite FTS5 trigram index (store/search_index.py:
+written by the build, shared by every serving process), and only those are scored here with
+rapidfuzz, so a search costs the same over ten articles or ten thousand, and the client's text
+never reaches SPARQL at all.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from rapidfuzz import fuzz, process, utils
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...store import search_index as sidx
 from ..errors import ApiError
 from .common import CachedRoute, addresses, context
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
-from .queries import SEARCH_INDEX
-from .views import py
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
@@ -31,6 +31,7 @@ FIELD_WEIGHT = {"label": 1.0, "alias": 0.97, "quote": 0.92, "paraphrase": 0.88}
 MIN_SCORE = 70.0
 PARTIAL_WEIGHT = 0.9
 MAX_HITS = 1000  # ranked results kept per query; pages are cut from these
+GOOD = 90.0  # a hit this good: no need to look for the query's words misspelt in claims
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class Entry:
     detail: str
 
 
-class SearchIndex:
+class Ranker:
+    """Scores a set of candidate rows against a query (the set is small: the index chose it)."""
+
     def __init__(self, entries: list[Entry]):
         self.entries = entries
         self.choices = [utils.default_process(e.text) for e in entries]
@@ -97,28 +100,54 @@ class SearchIndex:
         return [{"score": round(score, 1), "entry": e} for score, e in ranked[:MAX_HITS]]
 
 
+class Search:
+    """One store version's search: candidates from its index, ranked here."""
+
+    def __init__(self, index: sidx.SearchIndex, source: str):
+        self.index = index
+        self.source = source  # "build": the version's index file; "memory": made by this process
+
+    def search(self, q: str, resource: str | None) -> list[dict[str, Any]]:
+        rows = self.index.candidates(q, resource)
+        hits = _rank(rows, q, resource)
+        if resource != "entity" and (not hits or hits[0]["score"] < GOOD):
+            # Nothing matched well: perhaps the words of a claim, misspelt.
+            hits = _rank(rows + self.index.near_texts(q), q, resource)
+        return hits
+
+
+def _rank(rows: list[sidx.Row], q: str, resource: str | None) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str, str]] = set()
+    entries = []
+    for r in rows:
+        if (r.item, r.field, r.text) not in seen:
+            seen.add((r.item, r.field, r.text))
+            entries.append(Entry(r.item, r.resource, r.field, r.text, r.label, r.detail))
+    return Ranker(entries).search(q, resource)
+
+
 _lock = threading.Lock()
 
 
-def _index(ctx: Any) -> SearchIndex:
-    """The index of the live store version, built on first use and rebuilt after every write or swap."""
-    key = (str(ctx.engine.locator.current()), ctx.engine.generation)
+def _index(ctx: Any) -> Search:
+    """The search of the live store version: its index file when the build wrote one, else (a
+    snapshot after a SPARQL Update, a store from older code) one made in memory, once."""
+    current = ctx.engine.locator.current()
+    key = (str(current), ctx.engine.generation)
     with _lock:
         cached = ctx.extras.get("search_index")
         if cached is not None and cached[0] == key:
             return cached[1]
-        rows = ctx.engine.run_trusted(SEARCH_INDEX)
-        seen: set[tuple[str, str, str]] = set()
-        entries = []
-        for r in rows:
-            e = Entry(py(r["item"]), py(r["resource"]), py(r["field"]), py(r["text"]), py(r["label"]),
-                      py(r["detail"]))
-            if (e.item, e.field, e.text) not in seen:
-                seen.add((e.item, e.field, e.text))
-                entries.append(e)
-        index = SearchIndex(entries)
-        ctx.extras["search_index"] = (key, index)
-        return index
+        path = sidx.index_path(ctx.settings.store, current)
+        if path is not None and path.is_file():
+            index, source = sidx.SearchIndex.open(path), "build"
+        else:
+            rows = ctx.engine.run_trusted(sidx.SEARCH_ROWS)
+            index = sidx.SearchIndex.in_memory(tuple(r[c].value for c in sidx.COLUMNS) for r in rows)
+            source = "memory"
+        search = Search(index, source)
+        ctx.extras["search_index"] = (key, search)
+        return search
 
 
 def _row(hit: dict[str, Any], addr: Any) -> dict[str, Any]:

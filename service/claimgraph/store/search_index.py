@@ -1,0 +1,181 @@
+"""The search index of a store version: SQLite FTS5 with a trigram tokenizer, beside the store.
+
+Every entity label and alias and every claim's quote and paraphrase, one row each. The build
+writes it for each new version (`<store>.search/<version>.sqlite`, under the same lock as the
+swap, so it holds what the version holds); every serving process opens the same file read-only,
+so no process scans the corpus to answer a search. A search takes the rows that share the most
+trigrams with the query (bm25 over trigrams: typos leave most of them intact) as candidates, and
+the API ranks only those (api/rest/search.py).
+
+A version the build did not index (a snapshot after a SPARQL Update, a store built by older
+code) gets the same index made in memory by the process that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from .swap import versions_dir
+
+SEARCH_ROWS = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?item ?resource ?field ?text ?label ?detail WHERE {
+  {
+    ?item cg:registerId ?rid ; rdfs:label ?text ; cg:entityType ?detail .
+    BIND(?text AS ?label) BIND("entity" AS ?resource) BIND("label" AS ?field)
+  } UNION {
+    ?item cg:registerId ?rid ; skos:altLabel ?text ; rdfs:label ?label ; cg:entityType ?detail .
+    BIND("entity" AS ?resource) BIND("alias" AS ?field)
+  } UNION {
+    ?item a cg:Claim ; cg:quote/nif:anchorOf ?text ; cg:claimKind ?detail .
+    BIND(?text AS ?label) BIND("claim" AS ?resource) BIND("quote" AS ?field)
+  } UNION {
+    ?item a cg:Claim ; cg:paraphrase ?text ; cg:quote/nif:anchorOf ?label ; cg:claimKind ?detail .
+    BIND("claim" AS ?resource) BIND("paraphrase" AS ?field)
+  }
+}"""
+COLUMNS = ("item", "resource", "field", "text", "label", "detail")
+# Names (entity labels and aliases: a few per entity) and texts (claims' quotes and paraphrases:
+# most of the rows) apart, so that a typo-tolerant search over names never ranks every claim.
+TABLES = {"entity": "names", "claim": "texts"}
+SCHEMA = [f"CREATE VIRTUAL TABLE {t} USING fts5(text, item UNINDEXED, resource UNINDEXED, field UNINDEXED, "
+          "label UNINDEXED, detail UNINDEXED, tokenize = 'trigram')" for t in TABLES.values()]
+_SELECT = "SELECT item, resource, field, text, label, detail FROM {t} WHERE {t} MATCH ?"
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str
+    resource: str
+    field: str
+    text: str
+    label: str
+    detail: str
+
+
+def index_path(store: Path, version: Path) -> Path | None:
+    """Where the build keeps `version`'s index; None for a directory that is not a build version."""
+    if version.parent.resolve() != versions_dir(Path(store)).resolve():
+        return None
+    return Path(store).with_name(Path(store).name + ".search") / f"{version.name}.sqlite"
+
+
+def rows_of(store: ox.Store) -> Iterable[tuple[str, ...]]:
+    """The index's rows, read from a store (the default graph is the union of all graphs)."""
+    for r in store.query(SEARCH_ROWS, use_default_graph_as_union=True):
+        yield tuple(r[c].value for c in COLUMNS)
+
+
+def fill(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> int:
+    for statement in SCHEMA:
+        conn.execute(statement)
+    n = 0
+    for row in rows:
+        table = TABLES.get(row[1])
+        if table is not None:
+            conn.execute(f"INSERT INTO {table} (item, resource, field, text, label, detail) VALUES (?,?,?,?,?,?)", row)
+            n += 1
+    for table in TABLES.values():
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+    conn.commit()
+    return n
+
+
+def write(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
+    """Write the index file atomically (a reader sees the old file, no file, or the whole new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            n = fill(conn, rows)
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+def prune(store: Path, keep: Iterable[Path]) -> None:
+    """Remove the indexes of versions that are gone (swap.prune keeps two)."""
+    folder = Path(store).with_name(Path(store).name + ".search")
+    if not folder.is_dir():
+        return
+    kept = {f"{v.name}.sqlite" for v in keep}
+    for f in folder.iterdir():
+        if f.name not in kept and not (f.name.startswith(".") and f.name.endswith(".tmp")):
+            f.unlink(missing_ok=True)
+
+
+class SearchIndex:
+    """One version's index, opened read-only (or made in memory from rows)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> "SearchIndex":
+        # immutable=1: the file never changes once written (a new version has a new file).
+        return cls(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False))
+
+    @classmethod
+    def in_memory(cls, rows: Iterable[tuple[str, ...]]) -> "SearchIndex":
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        fill(conn, rows)
+        return cls(conn)
+
+    def __len__(self) -> int:
+        return sum(int(self._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
+
+    def candidates(self, query: str, resource: str | None = None, limit: int = 2000) -> list[Row]:
+        """What the API should rank for `query`: names sharing the most trigrams with it (typos
+        leave most of them intact), and texts that contain each of its words."""
+        folded = " ".join(query.lower().split())
+        out: list[Row] = []
+        if resource in (None, "entity"):
+            out += self._ranked("names", folded, limit)
+        if resource in (None, "claim"):
+            out += self._containing("texts", folded, limit)
+        return out
+
+    def near_texts(self, query: str, limit: int = 2000) -> list[Row]:
+        """Texts sharing the most trigrams with `query`: for a typo in a claim's words. The one
+        search whose cost grows with the corpus (0.5-1.5 s over a million texts), so the API asks
+        only when nothing else matched well."""
+        folded = " ".join(query.lower().split())
+        return self._ranked("texts", folded, limit) if len(folded) >= 4 else []
+
+    def _ranked(self, table: str, folded: str, limit: int) -> list[Row]:
+        grams = sorted({folded[i:i + 3] for i in range(len(folded) - 2)})
+        if not grams:
+            return self._containing(table, folded, limit)
+        match = " OR ".join(_phrase(g) for g in grams)
+        sql = _SELECT.format(t=table) + " ORDER BY rank LIMIT ?"
+        return [Row(*r) for r in self._conn.execute(sql, (match, limit))]
+
+    def _containing(self, table: str, folded: str, limit: int) -> list[Row]:
+        words = [w for w in folded.split() if len(w) >= 3]
+        if not words:  # too short for trigrams: a substring scan (the trigram index cannot help)
+            like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql = (f"SELECT item, resource, field, text, label, detail FROM {table} "
+                   "WHERE text LIKE ? ESCAPE '\\' LIMIT ?")
+            return [Row(*r) for r in self._conn.execute(sql, (f"%{like}%", limit))]
+        match = " AND ".join(_phrase(w) for w in words)
+        return [Row(*r) for r in self._conn.execute(_SELECT.format(t=table) + " LIMIT ?", (match, limit))]
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string: with the trigram tokenizer, a substring to find."""
+    return '"' + text.replace('"', '""') + '"'

@@ -1,0 +1,87 @@
+"""The search index (store/search_index.py): written by the build beside each store version,
+opened by the serving processes, dropped when a write changes the version, pruned with it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from liveserver import start_server, writable_copy
+
+from claimgraph.store import search_index as sidx
+from claimgraph.store.swap import current_version_dir
+
+
+def _rows(store_dir) -> set[tuple[str, ...]]:
+    return set(sidx.rows_of(ox.Store.read_only(str(store_dir))))
+
+
+def test_the_build_writes_an_index_of_every_name_and_claim_text(built_store, built_settings):
+    live = current_version_dir(built_settings.store)
+    path = sidx.index_path(built_settings.store, live)
+    assert path is not None and path.is_file()
+    expected = _rows(live)
+    names = {r for r in expected if r[1] == "entity"}
+    texts = {r for r in expected if r[1] == "claim"}
+    assert names and texts
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        got_names = set(conn.execute("SELECT item, resource, field, text, label, detail FROM names"))
+        got_texts = set(conn.execute("SELECT item, resource, field, text, label, detail FROM texts"))
+    assert got_names == names and got_texts == texts
+    # Only the live version and the one before it keep an index (swap.KEEP_VERSIONS).
+    folder = path.parent
+    assert len([p for p in folder.iterdir() if p.suffix == ".sqlite"]) <= 2
+
+
+def test_candidates_tolerate_typos_in_names_and_find_words_in_texts(built_store, built_settings):
+    index = sidx.SearchIndex.open(sidx.index_path(built_settings.store, current_version_dir(built_settings.store)))
+    assert any(r.text == "Russia" for r in index.candidates("Rusia", "entity"))
+    found = index.candidates("economic rapprochement", "claim")
+    assert found and all("economic" in r.text.lower() and "rapprochement" in r.text.lower() for r in found)
+    assert any("sanction" in r.text.lower() for r in index.near_texts("sanctoins"))
+    assert index.candidates("qqqqzzzz") == []
+
+
+@pytest.fixture
+def served(built_store, built_settings, tmp_path):
+    store = writable_copy(built_settings.store, tmp_path)
+    live = current_version_dir(built_settings.store)
+    built = sidx.index_path(built_settings.store, live)
+    mine = sidx.index_path(store, current_version_dir(store))
+    mine.parent.mkdir(parents=True)
+    shutil.copy(built, mine)
+    srv = start_server(store, tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": ""})
+    yield srv, store, mine
+    srv.stop()
+
+
+def test_a_read_only_server_searches_the_builds_index(served):
+    srv, _store, mine = served
+    r = httpx.get(f"{srv.url}/api/search", params={"q": "Rusia"}, timeout=30)
+    assert r.status_code == 200 and r.json()["rows"][0]["registerId"] == "russia"
+    health = httpx.get(f"{srv.url}/health", timeout=30).json()
+    assert health["search"]["index"] == "build"
+
+
+def test_a_write_drops_the_versions_index_and_search_sees_the_write(built_store, built_settings, mint, tmp_path):
+    store = writable_copy(built_settings.store, tmp_path)
+    mine = sidx.index_path(store, current_version_dir(store))
+    mine.parent.mkdir(parents=True)
+    shutil.copy(sidx.index_path(built_settings.store, current_version_dir(built_settings.store)), mine)
+    srv = start_server(store, tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": "secret"})
+    try:
+        entity = mint.entity("russia")
+        update = (f'INSERT DATA {{ GRAPH <urn:test:aliases> {{ <{entity}> '
+                  '<http://www.w3.org/2004/02/skos/core#altLabel> "Zyxlandia"@en } }')
+        r = httpx.post(f"{srv.url}/sparql", data={"update": update}, headers={"Authorization": "Bearer secret"},
+                       timeout=30)
+        assert r.status_code in (200, 204), r.text
+        assert not mine.exists()  # the live version changed: its index no longer describes it
+        hits = httpx.get(f"{srv.url}/api/search", params={"q": "Zyxlandia"}, timeout=30).json()["rows"]
+        assert hits and hits[0]["registerId"] == "russia" and hits[0]["field"] == "alias"
+        assert httpx.get(f"{srv.url}/health", timeout=30).json()["search"]["index"] == "memory"
+    finally:
+        srv.stop()
