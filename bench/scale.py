@@ -41,6 +41,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # the corpus maker the tests share
 import scale_corpus  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+import scale_serving  # noqa: E402
+
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 CHILD = """
 import json, sys
@@ -135,7 +138,8 @@ def change_one(data: Path) -> None:
             return
 
 
-def run_size(n: int, work: Path, before: Path | None, before_max: int, current: Path | None = None) -> list[dict]:
+def run_size(n: int, work: Path, before: Path | None, before_max: int, current: Path | None = None,
+             serving: int = 0) -> list[dict]:
     data = work / "data"
     rows = []
     for label, code in (("claimgraph", current), ("claimgraph before", before)):
@@ -150,6 +154,8 @@ def run_size(n: int, work: Path, before: Path | None, before_max: int, current: 
         row["store_bytes"] = du(store)
         if label == "claimgraph":
             row["oxigraph_load"] = oxigraph_load(store, work)
+            if serving:
+                row["serving"] = scale_serving.measure(store, serving)
         warm = build(data, store, code)
         row.update(warm=warm["wall"], warm_rss=warm["rss"])
         scale_corpus.add_article(data, n + 1)
@@ -193,6 +199,8 @@ def main() -> None:
                                               "copy keeps edits made during a long run out of it")
     ap.add_argument("--work", type=Path, help="scratch directory (default: a temporary one)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/SCALE.md alone")
+    ap.add_argument("--serving", type=int, default=60, help="requests of each kind against the served store "
+                                                            "(claimgraph and oxigraph serve; 0: skip)")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="claimgraph-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -200,14 +208,18 @@ def main() -> None:
     rows: list[dict] = []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for n in (int(x) for x in args.sizes.split(",")):
-        rows += run_size(n, work, args.before, args.before_max, args.code)
+        rows += run_size(n, work, args.before, args.before_max, args.code, args.serving)
         with open(HERE / "out" / "scale.jsonl", "a") as f:
             for r in rows[-2:]:
                 if r["articles"] == n:
                     f.write(json.dumps(r) + "\n")
+        served = [r for r in rows if r.get("serving")]
         text = (f"# claimgraph scale benchmark\n\n{started} · {os.uname().machine}, {os.cpu_count()} CPUs · "
-                f"`python bench/scale.py --sizes {args.sizes}`\n\n{table(rows)}\n")
-        print(table(rows), flush=True)
+                f"`python bench/scale.py --sizes {args.sizes}`\n\n## Building\n\n{table(rows)}\n")
+        if served:
+            text += ("\n## Serving (never-repeated requests, sequential, one connection per server)\n\n"
+                     f"{scale_serving.table(served)}\n")
+        print(text, flush=True)
         if not args.no_write:
             (HERE / "SCALE.md").write_text(text)
     if args.work is None:
