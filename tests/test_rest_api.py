@@ -459,3 +459,37 @@ def test_an_update_is_seen_at_once_by_cached_lookups(built_store, built_settings
             assert c.get("/id/entity/atlantis", headers={"Accept": "text/turtle"}).status_code == 200
     finally:
         srv.stop()
+
+
+def test_views_read_in_two_steps_equal_the_one_query_view(built_store, mint):
+    """load_views reads a node's triples, then its objects' labels, texts, offsets and positions
+    for all nodes at once; the result must be what the single OPTIONAL-join query gives."""
+    import pyoxigraph as ox
+
+    from claimgraph.api.rest import views as V
+
+    store = built_store.raw
+
+    class Engine:
+        def run_trusted(self, q, subs=None, union=True):
+            kw = {"use_default_graph_as_union": union}
+            if subs:
+                kw["substitutions"] = {ox.Variable(k): v for k, v in subs.items()}
+            r = store.query(q, **kw)
+            names = [v.value for v in r.variables]
+            return [{n: x[n] for n in names} for x in r]
+
+    nodes = [r["n"].value for r in store.query(
+        "SELECT DISTINCT ?n WHERE { GRAPH ?g { ?n a ?t } FILTER(isIRI(?n)) }", use_default_graph_as_union=True)]
+    assert len(nodes) > 200
+    got = V.load_views(Engine(), nodes)
+
+    def norm(v):
+        return {p: sorted((str(o.term), o.label, o.text, o.begin, o.end, o.position) for o in objs)
+                for p, objs in v.props.items()}
+
+    for iri, view in zip(nodes, got):
+        if V._ENTITY_IRI.match(iri):
+            continue  # register entities have their own view (ENTITY_VIEW)
+        expected = V.node_view_rows(Engine().run_trusted(V.NODE_VIEW, {"s": ox.NamedNode(iri)}), iri)
+        assert norm(view) == norm(expected), iri
