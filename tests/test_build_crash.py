@@ -23,7 +23,8 @@ from claimgraph.store.swap import PARTIAL, complete_versions, versions_dir
 
 def start_build(store: Path, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "CLAIMGRAPH_STORE": str(store), "CLAIMGRAPH_REASONER": "none"}
-    return subprocess.Popen([sys.executable, "-m", "claimgraph", "build"], env=env, cwd=cwd,
+    # --force: the data is the same each time, and a build with nothing to do keeps the live version.
+    return subprocess.Popen([sys.executable, "-m", "claimgraph", "build", "--force"], env=env, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -39,12 +39,15 @@ def test_incremental_equals_clean_after_add_change_delete(tmp_path: Path, settin
 
     warm = build(settings)
     assert warm.compiled == 0, "nothing changed: nothing is compiled again"
-    assert first.replaced is None and warm.replaced == 0, "the first build loads; the next updates a copy"
+    assert first.replaced is None and warm.replaced == 0
+    # Nothing changed at all: no new version, the live one stays (with its search index).
+    assert warm.unchanged and warm.store_dir == first.store_dir == settings.store.resolve()
     assert quads(settings.store) == clean_build(data, settings_for, tmp_path / "clean0")
 
     scale_corpus.add_article(data, 3)
     added = build(settings)
     assert (added.articles, added.compiled, added.replaced) == (3, 1, 1)
+    assert not added.unchanged and added.store_dir != first.store_dir
     assert quads(settings.store) == clean_build(data, settings_for, tmp_path / "clean1")
 
     reading = data / "articles" / scale_corpus.slug(1) / "reading.yaml"
@@ -75,3 +78,21 @@ def test_the_cache_keeps_only_what_the_live_version_uses(tmp_path: Path, setting
     build(settings)
     entries = [p for p in (cache_root(settings.store) / "parts").iterdir()]
     assert len(entries) == 1
+
+
+def test_a_register_change_alone_makes_a_new_version(tmp_path: Path, settings_for) -> None:
+    data = scale_corpus.make_corpus(tmp_path / "data", 1)
+    settings = settings_for(tmp_path / "live", data_dir=data, reasoner="none")
+    first = build(settings)
+    entities = data / "entities.yaml"
+    text = entities.read_text()
+    changed = text.replace("aliases: [Russian Federation,", "aliases: [Rossiya, Russian Federation,", 1)
+    assert changed != text
+    entities.write_text(changed)
+    second = build(settings)
+    assert not second.unchanged and second.store_dir != first.store_dir
+    s = ox.Store.read_only(str(settings.store.resolve()))
+    assert any(r["a"].value == "Rossiya" for r in s.query(
+        "SELECT ?a WHERE { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?a }", use_default_graph_as_union=True))
+    third = build(settings)
+    assert third.unchanged and third.store_dir == second.store_dir

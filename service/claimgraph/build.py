@@ -9,7 +9,9 @@ rdflib (stream/assemble.py), beside the live version, and swapped in atomically.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,10 +58,30 @@ class BuildReport:
     replaced: int | None = None   # articles replaced in a copy of the live version (None: full load)
     articles: int = 0
     search_rows: int = 0   # rows of the new version's search index (store/search_index.py)
+    unchanged: bool = False   # nothing to do: the live version stayed
 
     @property
     def total_seconds(self) -> float:
         return sum(self.seconds.values())
+
+
+_BLANK = re.compile(rb"_:\S+")
+
+
+def _digest(fixed_file: Path, shared: bytes) -> str:
+    """What the graphs not made per article hold, whatever their blank nodes are called (rdflib
+    names the ontology's restrictions afresh on every parse)."""
+    h = hashlib.sha256()
+    for data in (shared.splitlines(), fixed_file.read_bytes().splitlines()):
+        for line in sorted(_BLANK.sub(b"_:", line) for line in data):
+            h.update(line + b"\n")
+        h.update(b"--\n")
+    return h.hexdigest()
+
+
+def _has_search_index(store: Path, version: Path) -> bool:
+    path = search_index.index_path(store, version)
+    return path is not None and path.is_file()
 
 
 def _reasoner_line(c: Compiled, inferred: int) -> str:
@@ -94,7 +116,7 @@ def compile_dataset(settings: Settings, log: Log = lambda _m: None, report: Buil
     return compiled
 
 
-def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
+def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -> BuildReport:
     report = BuildReport()
     compiled = compile_dataset(settings, log, report)
     t = time.perf_counter()
@@ -116,6 +138,17 @@ def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
     parts = dict(compiled.parts)
     live = current_version_dir(settings.store) if settings.store.is_symlink() else None
     old = manifest.load(cache, live.name) if live is not None else None
+    fixed_digest = _digest(fixed_file, shared)
+    if not force and live is not None and old is not None and old.parts == parts and old.fixed == fixed_digest \
+            and _has_search_index(settings.store, live):
+        # Nothing the live version was built from has changed (every article's content key, and the
+        # graphs made from the register, ontology and settings): it stays live, writes and all.
+        fixed_file.unlink(missing_ok=True)
+        staging.rmdir()
+        report.store_dir, report.replaced, report.unchanged = live, 0, True
+        report.seconds["store"] = time.perf_counter() - t
+        log(f"  nothing changed: {live.name} stays live")
+        return report
     incremental = usable(old, parts, compiled.cache)
 
     def fill(store: ox.Store, base: Path | None) -> None:
@@ -148,7 +181,7 @@ def build(settings: Settings, log: Log = lambda _m: None) -> BuildReport:
     finally:
         fixed_file.unlink(missing_ok=True)
         staging.rmdir()
-    manifest.save(cache, report.store_dir.name, parts, shared)
+    manifest.save(cache, report.store_dir.name, parts, shared, fixed_digest)
     manifest.prune(cache, {report.store_dir.name})
     search_index.prune(settings.store, complete_versions(settings.store))
     compiled.cache.prune({key for _slug, key in compiled.parts})

@@ -66,7 +66,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _data_folder(_settings(args))
     started = time.perf_counter()
     try:
-        report = build(settings, log=_err)
+        report = build(settings, log=_err, force=args.force)
     except BuildFailed as exc:
         _err(f"build failed at {exc.stage}; the live store at {settings.store} is unchanged:")
         for p in exc.problems:
@@ -292,6 +292,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="read data/, validate, reason, and swap in a new store")
     common(b)
     b.add_argument("--no-reasoner", action="store_true", help="skip OWL reasoning (CLAIMGRAPH_REASONER=none)")
+    b.add_argument("--force", action="store_true",
+                   help="make and swap in a new version even when nothing changed (the live one stays otherwise)")
     b.set_defaults(func=cmd_build)
     v = sub.add_parser("validate", help="check every reading; exit 1 listing all problems")
     common(v)

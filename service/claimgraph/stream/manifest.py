@@ -14,28 +14,30 @@ from pathlib import Path
 class Manifest:
     parts: dict[str, str]      # slug -> content key
     shared: Path               # N-Quads of graph/inferred's register-only part
+    fixed: str | None = None   # sha256 of the graphs not made per article (ontology, register, VoID, …)
 
 
 def _dir(cache: Path) -> Path:
     return cache / "manifests"
 
 
-def save(cache: Path, version: str, parts: dict[str, str], shared_nquads: bytes) -> None:
+def save(cache: Path, version: str, parts: dict[str, str], shared_nquads: bytes, fixed: str | None = None) -> None:
     d = _dir(cache)
     d.mkdir(parents=True, exist_ok=True)
     tmp = d / f".{version}.{os.getpid()}.tmp"
     (d / f"{version}.shared.nq").write_bytes(shared_nquads)
-    tmp.write_text(json.dumps({"parts": parts}))
+    tmp.write_text(json.dumps({"parts": parts, "fixed": fixed}))
     tmp.replace(d / f"{version}.json")  # the manifest appears only once its shared file is whole
 
 
 def load(cache: Path, version: str) -> Manifest | None:
     path = _dir(cache) / f"{version}.json"
     try:
-        parts = json.loads(path.read_text())["parts"]
+        doc = json.loads(path.read_text())
+        parts = doc["parts"]
     except (OSError, ValueError, KeyError):
         return None
-    return Manifest(parts, _dir(cache) / f"{version}.shared.nq")
+    return Manifest(parts, _dir(cache) / f"{version}.shared.nq", doc.get("fixed"))
 
 
 def prune(cache: Path, keep: set[str]) -> None:
