@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))  # the corpus maker the test
 import scale_corpus  # noqa: E402
 
 sys.path.insert(0, str(HERE))
+import proc_tree  # noqa: E402
 import scale_serving  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -55,33 +56,6 @@ print(json.dumps({"seconds": r.seconds, "triples": sum(r.triples_per_graph.value
 """
 
 
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
-
-
-def _rss(pid: int) -> int:
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Wall seconds, peak RSS of the process tree (bytes), stdout."""
     start = time.perf_counter()
@@ -90,7 +64,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], sum(_rss(p) for p in _tree(proc.pid)))
+            peak[0] = max(peak[0], proc_tree.tree_rss(proc.pid))
             time.sleep(0.05)
 
     t = threading.Thread(target=sample, daemon=True)

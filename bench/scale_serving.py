@@ -22,6 +22,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import proc_tree  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 CLAIMGRAPH = Path(sys.executable).with_name("claimgraph")
@@ -50,28 +53,6 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
-
-
-def _rss_tree(pid: int) -> int:
-    total, todo = 0, [pid]
-    kids: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    while todo:
-        p = todo.pop()
-        todo += kids.get(p, [])
-        try:
-            for line in open(f"/proc/{p}/status"):
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
@@ -157,7 +138,7 @@ def measure(store: Path, requests: int = 60, base: str = "http://127.0.0.1:8000/
             c.headers["Accept"] = "application/json"
             for kind, reqs in _rest_kinds(slugs, ids, names, requests).items():
                 out[kind] = {"claimgraph": _time(c, reqs)}
-        out["rss"] = {"claimgraph": _rss_tree(cg.pid), "oxigraph": _rss_tree(oxs.pid)}
+        out["rss"] = {"claimgraph": proc_tree.tree_rss(cg.pid), "oxigraph": proc_tree.tree_rss(oxs.pid)}
     finally:
         for p in (cg, oxs):
             p.terminate()

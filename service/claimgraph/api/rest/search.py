@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -34,14 +33,8 @@ MAX_HITS = 1000  # ranked results kept per query; pages are cut from these
 GOOD = 90.0  # a hit this good: no need to look for the query's words misspelt in claims
 
 
-@dataclass(frozen=True)
-class Entry:
-    item: str
-    resource: str
-    field: str
-    text: str
-    label: str
-    detail: str
+# A candidate is a row of the store version's index (its item, resource, field, text, label, detail).
+Entry = sidx.Row
 
 
 class Ranker:
@@ -122,7 +115,7 @@ def _rank(rows: list[sidx.Row], q: str, resource: str | None) -> list[dict[str, 
     for r in rows:
         if (r.item, r.field, r.text) not in seen:
             seen.add((r.item, r.field, r.text))
-            entries.append(Entry(r.item, r.resource, r.field, r.text, r.label, r.detail))
+            entries.append(r)
     return Ranker(entries).search(q, resource)
 
 
