@@ -172,8 +172,8 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
 
     def finish(new: ox.Store, version: str) -> None:
         started = time.perf_counter()
-        report.search_rows = search_index.write(
-            settings.store.with_name(settings.store.name + ".search") / f"{version}.sqlite", search_index.rows_of(new))
+        report.search_rows = search_index.write(search_index.file_for(settings.store, version),
+                                                search_index.rows_of(new))
         report.seconds["search index"] = time.perf_counter() - started
 
     try:

@@ -61,11 +61,20 @@ class Row:
     detail: str
 
 
+def folder(store: Path) -> Path:
+    """Beside `<store>.versions`, not inside it: swap.prune counts what is in there."""
+    return Path(store).with_name(Path(store).name + ".search")
+
+
+def file_for(store: Path, version_name: str) -> Path:
+    return folder(store) / f"{version_name}.sqlite"
+
+
 def index_path(store: Path, version: Path) -> Path | None:
     """Where the build keeps `version`'s index; None for a directory that is not a build version."""
     if version.parent.resolve() != versions_dir(Path(store)).resolve():
         return None
-    return Path(store).with_name(Path(store).name + ".search") / f"{version.name}.sqlite"
+    return file_for(store, version.name)
 
 
 def rows_of(store: ox.Store) -> Iterable[tuple[str, ...]]:
@@ -110,11 +119,11 @@ def write(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
 
 def prune(store: Path, keep: Iterable[Path]) -> None:
     """Remove the indexes of versions that are gone (swap.prune keeps two)."""
-    folder = Path(store).with_name(Path(store).name + ".search")
-    if not folder.is_dir():
+    where = folder(store)
+    if not where.is_dir():
         return
-    kept = {f"{v.name}.sqlite" for v in keep}
-    for f in folder.iterdir():
+    kept = {file_for(store, v.name).name for v in keep}
+    for f in where.iterdir():
         if f.name not in kept and not (f.name.startswith(".") and f.name.endswith(".tmp")):
             f.unlink(missing_ok=True)
 
