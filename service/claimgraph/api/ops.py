@@ -39,7 +39,7 @@ async def health(request: Request) -> JSONResponse:
     }
     searching = ctx.extras.get("search_index")
     if searching is not None:  # once a search has run: which index answers it (api/rest/search.py)
-        body["search"] = {"index": searching[1].source, "store": searching[0][0]}
+        body["search"] = {"index": searching[1].source, "version": os.path.basename(searching[0][0])}
     return JSONResponse(body, status_code=200 if store["ok"] else 503)
 
 
