@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -133,6 +134,12 @@ class SearchIndex:
 
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
+        # Requests search from several threads (asyncio.to_thread); one connection, one at a time.
+        self._lock = threading.Lock()
+
+    def _rows(self, sql: str, params: tuple) -> list[Row]:
+        with self._lock:
+            return [Row(*r) for r in self._conn.execute(sql, params)]
 
     @classmethod
     def open(cls, path: Path) -> "SearchIndex":
@@ -146,7 +153,8 @@ class SearchIndex:
         return cls(conn)
 
     def __len__(self) -> int:
-        return sum(int(self._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
+        with self._lock:
+            return sum(int(self._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
 
     def candidates(self, query: str, resource: str | None = None, limit: int = 2000) -> list[Row]:
         """What the API should rank for `query`: names sharing the most trigrams with it (typos
@@ -172,7 +180,7 @@ class SearchIndex:
             return self._containing(table, folded, limit)
         match = " OR ".join(_phrase(g) for g in grams)
         sql = _SELECT.format(t=table) + " ORDER BY rank LIMIT ?"
-        return [Row(*r) for r in self._conn.execute(sql, (match, limit))]
+        return self._rows(sql, (match, limit))
 
     def _containing(self, table: str, folded: str, limit: int) -> list[Row]:
         words = [w for w in folded.split() if len(w) >= 3]
@@ -180,9 +188,9 @@ class SearchIndex:
             like = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             sql = (f"SELECT item, resource, field, text, label, detail FROM {table} "
                    "WHERE text LIKE ? ESCAPE '\\' LIMIT ?")
-            return [Row(*r) for r in self._conn.execute(sql, (f"%{like}%", limit))]
+            return self._rows(sql, (f"%{like}%", limit))
         match = " AND ".join(_phrase(w) for w in words)
-        return [Row(*r) for r in self._conn.execute(_SELECT.format(t=table) + " LIMIT ?", (match, limit))]
+        return self._rows(_SELECT.format(t=table) + " LIMIT ?", (match, limit))
 
 
 def _phrase(text: str) -> str:
