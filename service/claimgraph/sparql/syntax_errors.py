@@ -118,10 +118,13 @@ def _mask(text: str) -> str:
     return _MASKED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
-# Strings, IRIs and comments; then, so that their insides are not read as names either, a string
-# left open to the end of its line and an IRI with a scheme left open.
-_MASKED = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>'
-                     r'|#[^\n]*|"(?:[^"\\\n]|\\.)*|\'(?:[^\'\\\n]|\\.)*|<[A-Za-z][\w+.-]*:[^<>\s]*')
+# Strings, IRIs and comments (_strip replaces them, _mask blanks them out)...
+_LITERALS = (r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>'
+             r'|#[^\n]*')
+_LITERAL = re.compile(_LITERALS)
+# ...and, for _mask, so that their insides are not read as names either, a string left open to the
+# end of its line and an IRI with a scheme left open.
+_MASKED = re.compile(_LITERALS + r'|"(?:[^"\\\n]|\\.)*|\'(?:[^\'\\\n]|\\.)*|<[A-Za-z][\w+.-]*:[^<>\s]*')
 
 
 def _found(here: str, col: int) -> tuple[str, int]:
@@ -226,8 +229,7 @@ def _short_pattern(before: str) -> str:
 
 def _strip(text: str) -> str:
     """`text` with each string and IRI as one placeholder term ("_") and without comments."""
-    return re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*',
-                  lambda m: " " if m.group(0).startswith("#") else " _ ", text)
+    return _LITERAL.sub(lambda m: " " if m.group(0).startswith("#") else " _ ", text)
 
 
 
