@@ -270,3 +270,22 @@ def test_an_unknown_entity_id_suggests_the_nearest(http, register, path, paramet
 def test_an_entity_id_near_nothing_points_at_the_listing(http):
     err = assert_error(http.get("/api/entities/qqqqqqqqqqqq"), 404, "entity_id")
     assert err["message"] == "there is no entity 'qqqqqqqqqqqq'; see /api/entities for the ids"
+
+
+def test_export_to_a_reader_that_leaves_early_is_quiet(built_store, built_settings, tmp_path):
+    """`claimgraph export | head`: the export streams, and a closed pipe is no error to report."""
+    proc = subprocess.Popen([str(CLAIMGRAPH), "export", "--format", "turtle", "--store", str(built_settings.store)],
+                            cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(64).startswith(b"@prefix ")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 141 and err == "", err
+
+
+def test_export_to_a_file_appears_whole(built_store, built_settings, tmp_path):
+    out = tmp_path / "all.trig"
+    r = subprocess.run([str(CLAIMGRAPH), "export", "--format", "trig", "--store", str(built_settings.store),
+                        "-o", str(out)], cwd=tmp_path, env=clean_env(), capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.trig"]  # no partial file left beside it
+    assert len(list(ox.parse(out.read_bytes(), format=ox.RdfFormat.TRIG))) > 5000

@@ -104,27 +104,32 @@ def _open(settings: Settings):  # noqa: ANN202
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    import io
+    import contextlib
 
     import pyoxigraph as ox
 
     from .namespaces import PREFIXES
-    from .sparql.rdf_writer import dump_store, rdf_bytes
+    from .sparql.rdf_writer import dump_store, write_rdf
 
     store = _open(_settings(args))
     fmt = getattr(ox.RdfFormat, EXPORT_FORMATS[args.format])
-    if args.format in ("turtle", "ntriples"):
-        # Triple formats: the union of all graphs, as the default-graph view users query.
-        data = rdf_bytes(store.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"), fmt, PREFIXES)
-    else:
-        buffer = io.BytesIO()
-        dump_store(store.raw, buffer, fmt, PREFIXES)
-        data = buffer.getvalue()
-    if args.output and args.output != "-":
-        Path(args.output).write_bytes(data)
-        _err(f"wrote {len(data)} bytes to {args.output}")
-    else:
-        sys.stdout.buffer.write(data)
+    target = Path(args.output) if args.output and args.output != "-" else None
+    # Straight to the file (or stdout), never the whole corpus in memory; a file appears only whole.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp") if target is not None else None
+    try:
+        with (open(partial, "wb") if partial is not None else contextlib.nullcontext(sys.stdout.buffer)) as out:
+            if args.format in ("turtle", "ntriples"):
+                # Triple formats: the union of all graphs, as the default-graph view users query.
+                write_rdf(store.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"), out, fmt,
+                          PREFIXES)
+            else:
+                dump_store(store.raw, out, fmt, PREFIXES)
+        if partial is not None and target is not None:
+            os.replace(partial, target)
+            _err(f"wrote {target.stat().st_size} bytes to {target}")
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
     return 0
 
 
@@ -356,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`claimgraph export | head`): nothing wrong here. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except UsageError as exc:
         _err(f"claimgraph {args.command}: {exc}")
         return 2
