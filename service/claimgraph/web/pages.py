@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
-from ..namespaces import PREFIXES
 from ..api.rest.views import Addresses, compact, local_name
+from ..namespaces import PREFIXES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
