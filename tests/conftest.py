@@ -231,7 +231,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def server(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory):
     """A real `claimgraph serve` on the built store; suites that write or need other
     settings start their own (a module-level `server` fixture overrides this one)."""
-    from liveserver import start_server
+    from support.liveserver import start_server
 
     srv = start_server(built_settings.store, tmp_path_factory.mktemp("server"))
     yield srv

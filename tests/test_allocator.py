@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from claimgraph.serve.allocator import AllocatorError, choose
-from liveserver import start_server
-from test_fastpath import make_store
+from support.liveserver import start_server
+from support.stores import make_store
 
 INSTALLED = {name: ctypes.util.find_library(name) for name in ("mimalloc", "jemalloc")}
 EXPECTED_AUTO = next((name for name, lib in INSTALLED.items() if lib), "system")

@@ -3,31 +3,19 @@ benchmark's queries mean something on it. No timing here: bench/run.py measures.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from bench import corpus, scenarios
+
 BASE = "http://127.0.0.1:8000/id/"
 CG = "https://w3id.org/claimgraph/ontology#"
 NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
 
 
-def _load(name: str):  # noqa: ANN202 - a module
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load("corpus")
-scenarios = _load("scenarios")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liveserver import start_server, writable_copy
+from support.liveserver import start_server, writable_copy
 
 TOKEN = "concurrent-secret-0f9a"
 N = 25  # updates per writer

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 
-from liveserver import LiveServer, start_server
+from support.liveserver import LiveServer, start_server
 
 ENV = {"CLAIMGRAPH_HEADER_TIMEOUT": "1", "CLAIMGRAPH_MAX_CONNECTIONS": "40", "CLAIMGRAPH_MAX_HEADER_BYTES": "16384",
        "CLAIMGRAPH_MAX_HEADERS": "50"}

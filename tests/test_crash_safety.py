@@ -1,6 +1,6 @@
 """Crash safety of the serving side: kill -9 in the middle of things, then look at what is stored.
 
-Real servers (tests/liveserver.py) on private writable stores, killed with SIGKILL:
+Real servers (tests/support/liveserver.py) on private writable stores, killed with SIGKILL:
 mid Graph Store PUT of a large body (the graph is wholly old or wholly new after a restart),
 a query worker (the next query succeeds), and what a killed build or swap leaves behind
 (removed when the next server starts).
@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from claimgraph.store.swap import PARTIAL, versions_dir
-from liveserver import start_server, writable_copy
+from support.liveserver import start_server, writable_copy
 
 TOKEN = "crash-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from claimgraph.build import build
-from liveserver import start_server
+from support.liveserver import start_server
 
 from support import scale_corpus
 

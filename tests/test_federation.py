@@ -17,8 +17,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from claimgraph.config import WIKIDATA_SPARQL, Settings
-from liveserver import ROOT, free_port, start_server
-from liveserver import Listener
+from support.liveserver import ROOT, free_port, start_server
+from support.liveserver import Listener
 
 EXTRACT = Path(__file__).parent / "fixtures" / "wikidata_extract.ttl"
 OXIGRAPH = ROOT / ".venv" / "bin" / "oxigraph"

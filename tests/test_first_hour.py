@@ -10,7 +10,7 @@ import subprocess
 import httpx
 import pyoxigraph as ox
 import pytest
-from liveserver import LiveServer, assert_error, start_server
+from support.liveserver import LiveServer, assert_error, start_server
 
 from claimgraph.namespaces import PREFIXES
 

@@ -17,7 +17,7 @@ import pytest
 
 from claimgraph.sparql.gate import GateError, Limits, allowed, check
 from claimgraph.sparql.lexer import LexError, tokenize, unescape_codepoints
-from liveserver import Listener
+from support.liveserver import Listener
 
 ROOT = Path(__file__).resolve().parents[1]
 

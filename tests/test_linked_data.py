@@ -18,7 +18,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from liveserver import start_server
+from support.liveserver import start_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

@@ -9,7 +9,7 @@ from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from liveserver import start_server
+from support.liveserver import start_server
 
 DEFAULT = "127.0.0.1:8000"
 ATTR = re.compile(r'(?:href|src|action)="([^"]*)"')

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from liveserver import ROOT, start_server
+from support.liveserver import ROOT, start_server
 
 EXAMPLES = int(os.environ.get("CLAIMGRAPH_ST_EXAMPLES", "10"))
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liveserver import ROOT, LiveServer, free_port, start_server
+from support.liveserver import ROOT, LiveServer, free_port, start_server
 
 ASK = "ASK { ?s ?p ?o }"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from liveserver import LiveServer, assert_error, start_server
+from support.liveserver import LiveServer, assert_error, start_server
 from support.w3c.servers import empty_store
 
 TOKEN = "conformance-token"

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from claimgraph.build import build
-from liveserver import start_server
+from support.liveserver import start_server
 
 TOKEN = "rebuild-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from liveserver import start_server
+from support.liveserver import start_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The entity each messy name of the recorded batch means (the test's oracle).

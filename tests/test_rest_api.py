@@ -17,7 +17,7 @@ import pytest
 import rdflib
 
 from conftest import directions
-from liveserver import start_server
+from support.liveserver import start_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

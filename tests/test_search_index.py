@@ -9,7 +9,7 @@ import sqlite3
 import httpx
 import pyoxigraph as ox
 import pytest
-from liveserver import start_server, writable_copy
+from support.liveserver import start_server, writable_copy
 
 from claimgraph.store import search_index as sidx
 from claimgraph.store.swap import current_version_dir

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from liveserver import ROOT, writable_copy
+from support.liveserver import ROOT, writable_copy
 
 
 def test_a_short_soak_has_no_unexpected_status_and_loses_no_write(built_store, tmp_path: Path) -> None:

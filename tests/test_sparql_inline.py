@@ -10,7 +10,6 @@ same bytes, errors and limits as one that sends every query to a worker
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -18,13 +17,12 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from bench.scenarios import scenarios
 from claimgraph.sparql import cheap
-from liveserver import LiveServer, assert_error, start_server, writable_copy
-from test_sparql_safety import CLOSURE_CROSS, CROSS, MEMORY_HOG, tricks
+from support.hostile_queries import CLOSURE_CROSS, CROSS, MEMORY_HOG, tricks
+from support.liveserver import LiveServer, assert_error, start_server, writable_copy
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-from scenarios import scenarios  # noqa: E402
 
 BASE = "http://127.0.0.1:8000/id/"
 CAP = 6000

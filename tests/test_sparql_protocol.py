@@ -19,8 +19,8 @@ import pytest
 import rdflib
 from rdflib.namespace import Namespace
 
-from liveserver import LiveServer, start_server
-from liveserver import assert_error
+from support.liveserver import LiveServer, start_server
+from support.liveserver import assert_error
 
 # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph internally.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

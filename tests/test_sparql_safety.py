@@ -22,9 +22,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.sparql.pool import WorkerPool
-from liveserver import LiveServer, start_server
-from liveserver import Listener, writable_copy
+from claimgraph.sparql.pool import PoolConfig, WorkerPool
+from support.hostile_queries import CLOSURE_CROSS, CROSS, MEMORY_HOG, tricks
+from support.liveserver import LiveServer, start_server
+from support.liveserver import Listener, writable_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 2.0
@@ -41,9 +42,6 @@ ENV = {
 }
 JSON = {"Accept": "application/sparql-results+json"}
 # Runaways on this store (measured with pyoxigraph directly: > 15 s, > 8 s, > 600 MB).
-CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-CLOSURE_CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?c (!<urn:x:none>)* ?f }"
-MEMORY_HOG = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d LIMIT 1"
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -347,23 +345,6 @@ def test_lookups_and_health_answer_in_milliseconds_while_two_runaways_run(
 
 # -- SSRF ------------------------------------------------------------------------------------------
 
-def tricks(base: str) -> dict[str, str]:
-    host = base.split("//")[1].rstrip("/")
-    return {
-        "plain": f"SELECT * WHERE {{ SERVICE <{base}sparql> {{ ?s ?p ?o }} }}",
-        "\\u0053ERVICE": f"SELECT * WHERE {{ \\u0053ERVICE <{base}sparql> {{ ?s ?p ?o }} }}",
-        "prefixed name": f"PREFIX e: <{base}> SELECT * WHERE {{ SERVICE e:sparql {{ ?s ?p ?o }} }}",
-        "BASE-relative": f"BASE <{base}> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
-        "scheme-relative": f"BASE <http://e.example/> SELECT * WHERE {{ SERVICE <//{host}/x> {{ ?s ?p ?o }} }}",
-        "SILENT": f"SELECT * WHERE {{ SERVICE SILENT <{base}sparql> {{ ?s ?p ?o }} }}",
-        "SILENT glued": f"PREFIX : <{base}> SELECT * WHERE {{ SERVICE SILENT:sparql {{ ?s ?p ?o }} }}",
-        "glued": f"PREFIX : <{base}> SELECT * WHERE {{ ?s ?p ?o SERVICE:sparql {{ ?s ?p ?o }} }}",
-        "variable endpoint": f"SELECT * WHERE {{ VALUES ?e {{ <{base}> }} SERVICE ?e {{ ?s ?p ?o }} }}",
-        "escape in the IRI": f"SELECT * WHERE {{ SERVICE <{base}\\u0073parql> {{ ?s ?p ?o }} }}",
-        "inside EXISTS": f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{base}> {{ ?s ?p ?o }} }} }}",
-    }
-
-
 def test_service_never_reaches_a_listener_off_the_allow_list(client: httpx.Client, listener: Listener) -> None:
     for name, text in tricks(listener.url).items():
         err = assert_error(post(client, text), 403, "service_refused", parameter="query")
@@ -402,8 +383,7 @@ def test_the_worker_sandbox_stops_what_a_gate_might_miss(store_path: Path, liste
            "solution_format": "json", "graph_format": "turtle", "max_bytes": RESULT_CAP, "services": False}
 
     async def ask(isolate: bool) -> tuple:
-        pool = WorkerPool(1, 320, 1)
-        pool.isolate = isolate
+        pool = WorkerPool(PoolConfig(1, 320, 1, isolate=isolate))
         await pool.start()
         try:
             return await pool.run(job, 10.0)

@@ -16,8 +16,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from liveserver import LiveServer, start_server
-from liveserver import Listener, assert_error, writable_copy
+from support.liveserver import LiveServer, start_server
+from support.liveserver import Listener, assert_error, writable_copy
 
 TOKEN = "update-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

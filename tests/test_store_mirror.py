@@ -229,7 +229,7 @@ def test_idle_workers_copy_the_version_they_start_on_and_only_that_one(tmp_path:
     fast lane's (idle_copy off) and later versions wait for replies a second apart, as before."""
     import asyncio
 
-    from claimgraph.sparql.pool import WorkerPool
+    from claimgraph.sparql.pool import PoolConfig, WorkerPool
 
     v1, v2 = tmp_path / "v1", tmp_path / "v2"
     make_store(v1, 40)
@@ -241,9 +241,7 @@ def test_idle_workers_copy_the_version_they_start_on_and_only_that_one(tmp_path:
                 "max_bytes": 1 << 20, "services": False}
 
     async def copies(idle_copy: bool) -> list[int]:
-        pool = WorkerPool(1, 2048, 1)
-        pool.memory_quads, pool.idle_copy = 1000, idle_copy
-        pool.warm_store = lambda: str(v1)
+        pool = WorkerPool(PoolConfig(1, 2048, 1, warm_store=lambda: str(v1), memory_quads=1000, idle_copy=idle_copy))
         await pool.start()
         seen = []
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from liveserver import free_port
+from support.liveserver import free_port
 from support.w3c import manifest
 from support.w3c.engine import EngineDriver
 from support.w3c.evaluation import Driver

@@ -166,7 +166,7 @@ def test_the_timeline_draws_each_event_at_its_stated_precision(http):
 
 def test_a_write_shows_in_the_pages_at_once(built_store, built_settings, tmp_path):
     """The pages keep their data per store version: a SPARQL update must not leave a stale page."""
-    from liveserver import start_server, writable_copy
+    from support.liveserver import start_server, writable_copy
 
     token = "web-pages-token"
     srv = start_server(writable_copy(built_settings.store, tmp_path / "copy"), tmp_path,

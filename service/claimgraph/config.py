@@ -84,8 +84,8 @@ class Settings:
     # most this many milliseconds (then the query waits for a regular worker): point lookups
     # stay fast while long queries run. 0 disables it (sparql/engine.py).
     fast_lane_ms: int = field(default_factory=lambda: _env_int("FAST_LANE_MS", 300))
-    # Serve repeated /sparql requests from a response cache in front of FastAPI (serve/fastpath.py);
-    # CLAIMGRAPH_FAST_PATH=0 sends every request through the full app.
+    # Serve repeated /sparql requests from a response cache in front of the app
+    # (serve/response_cache.py); CLAIMGRAPH_FAST_PATH=0 sends every request through the app.
     fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))
     # Answer user queries proven cheap (sparql/cheap.py: triple-pattern trees from constant
     # subjects, bounded by counted quads) in the server process, skipping the worker round trip;
@@ -103,6 +103,8 @@ class Settings:
     max_headers: int = field(default_factory=lambda: _env_int("MAX_HEADERS", 100))
     header_timeout: float = field(default_factory=lambda: _env_float("HEADER_TIMEOUT", 10.0))
     max_connections: int = field(default_factory=lambda: _env_int("MAX_CONNECTIONS", 4096))
+    # The four limits above, on (the default) or off: CLAIMGRAPH_CONN_GUARD=0 runs uvicorn's protocol as shipped.
+    conn_guard: bool = field(default_factory=lambda: _env("CONN_GUARD", "1").lower() not in ("0", "false", "no", "off"))
 
     # How the server talks to its query workers: "loop" (pipes read by the event loop,
     # sparql/looppool.py) or "thread" (a thread per query, sparql/pool.py).

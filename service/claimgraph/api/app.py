@@ -15,7 +15,6 @@ from .. import __version__
 from ..config import Settings
 from ..namespaces import Minter
 from ..sparql.engine import SparqlEngine
-from ..sparql.looppool import LoopWorkerPool
 from . import errors, routes
 from .context import AppContext
 from .writes import Writes
@@ -26,9 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     engine = SparqlEngine(settings)
-    if settings.pool_io == "loop":
-        # Same workers and deadlines, pipes read by the event loop: no thread hop per query.
-        engine.pool = LoopWorkerPool(settings.workers, settings.worker_memory_mb, settings.queue_size)
     ctx = AppContext(settings=settings, engine=engine, mint=Minter(settings.base_iri))
     ctx.writes = Writes(ctx)
 

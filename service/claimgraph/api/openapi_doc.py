@@ -163,6 +163,12 @@ FORM_0_2 = {"type": "object", "additionalProperties": {"type": "string"}, "prope
 def complete(schema: dict[str, Any]) -> None:
     """Add the statuses, media types, parameters and bodies listed above to a generated document."""
     schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    # /sparql is a plain route (api/routes.py PROTOCOL_ROUTES) that FastAPI does not see: first, as before.
+    ok = {"200": {"description": "Successful Response", "content": {"application/json": {"schema": {}}}}}
+    sparql = {"get": {"summary": "SPARQL 1.1 query", "operationId": "sparql_get", "responses": dict(ok)},
+              "post": {"summary": "SPARQL 1.1 query or update", "operationId": "sparql_post",
+                       "responses": dict(ok)}}
+    schema["paths"] = {"/sparql": sparql, **{k: v for k, v in schema.get("paths", {}).items() if k != "/sparql"}}
     for path, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
             if not isinstance(op, dict):

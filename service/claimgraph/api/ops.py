@@ -59,7 +59,6 @@ def counters(ctx: AppContext) -> dict[str, float]:
         "claimgraph_queue_rejections_total": engine.pool.stats["rejected_full"],
         "claimgraph_cache_hits": engine.cache.hits,
         "claimgraph_cache_misses": engine.cache.misses,
-        "claimgraph_query_shapes_reused": engine.shapes.reused,
     }
 
 

@@ -5,8 +5,9 @@ Returns what was asked for, or raises ApiError naming the parameter at fault.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import Request
 
@@ -17,8 +18,6 @@ from .errors import ApiError
 FORM = "application/x-www-form-urlencoded"
 QUERY_MT = "application/sparql-query"
 UPDATE_MT = "application/sparql-update"
-KNOWN_PARAMS = {"query", "update", "default-graph-uri", "named-graph-uri", "using-graph-uri",
-                "using-named-graph-uri", "timeout", "format", "output"}
 
 
 @dataclass
@@ -115,8 +114,13 @@ def _fill(req: ProtocolRequest, pairs: list[tuple[str, str]]) -> None:
 
 
 async def parse(request: Request, body_limit: int) -> ProtocolRequest:
-    url_pairs = query_pairs(request)
     req = ProtocolRequest()
+    if request.method in ("GET", "HEAD"):
+        # Most requests are `GET /sparql?query=…` and nothing else: decoded without building pairs.
+        req.query = lone_query(request.scope.get("query_string", b""))
+        if req.query is not None:
+            return req
+    url_pairs = query_pairs(request)
     if request.method in ("GET", "HEAD"):
         if _single(url_pairs, "update") is not None:
             raise ApiError(400, "update_via_get", "updates must be sent with POST", parameter="update")
@@ -178,3 +182,27 @@ def _check_nonempty(req: ProtocolRequest) -> ProtocolRequest:
     if req.update is not None and not req.update.strip():
         raise ApiError(400, "missing_query", "the update is empty", parameter="update")
     return req
+
+
+def lone_query(raw: bytes) -> str | None:
+    """The query of a URL whose only parameter is one non-blank `query` in plain UTF-8, else None.
+
+    Anything else (other parameters, repeats, undecodable escapes, raw non-ASCII bytes) is left
+    to the general reading, which knows the error to give."""
+    if not raw.startswith(b"query=") or b"&" in raw or not raw.isascii():
+        return None
+    encoded = raw[6:]
+    try:
+        # %XX as \xXX for the C escape decoder (existing backslashes doubled first, so no other
+        # escape can arise): ~10x faster than unquote_plus, which handles what this refuses
+        # (a stray or malformed %) the lenient way, leaving it as written.
+        text = codecs.escape_decode(encoded.replace(b"\\", b"\\\\").replace(b"+", b" ")
+                                    .replace(b"%", b"\\x"))[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    except ValueError:
+        try:
+            text = unquote_plus(encoded.decode("ascii"), errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return None
+    return text if text.strip() else None

@@ -2,6 +2,6 @@
 
 This wing stands above the app it serves: it imports api/, and nothing in api/ imports it.
 server.py (the `serve` command), prefork.py (several processes), allocator.py (a faster malloc),
-fastpath.py and hitprotocol.py (repeated /sparql requests answered before FastAPI's stack),
+response_cache.py (repeated /sparql requests answered with the bytes they got last time),
 connguard.py (what one connection may hold), shared_metrics.py (/metrics across processes).
 """

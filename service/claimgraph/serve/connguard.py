@@ -4,7 +4,7 @@ uvicorn's httptools protocol has none of these: a 64 MB header took 8.6 s to par
 header fragments are concatenated as they arrive) and stalled the process; a connection that
 sends nothing, or trickles a head a byte at a time, was never closed, so ten thousand of them
 exhausted the process's file descriptors. This layer, mixed over whichever protocol class the
-server runs (the stock one or api/hitprotocol's), answers before the parser is fed more:
+server runs (uvicorn's httptools one), answers before the parser is fed more:
 
 - a head (request line and headers) over CLAIMGRAPH_MAX_HEADER_BYTES, or with more than
   CLAIMGRAPH_MAX_HEADERS header lines: 431, and the connection is closed;

@@ -2,7 +2,7 @@
 
 One Python process tops out at one core: its event loop, HTTP parsing and
 the gate hold the GIL, and on a never-repeated point lookup that is where
-the time goes (serve/fastpath.py). Forked copies of the whole server (each with
+the time goes. Forked copies of the whole server (each with
 its own app, caches and query workers) accept from the same socket, so a
 read-heavy deployment uses every core, the way `oxigraph serve` does with
 threads.

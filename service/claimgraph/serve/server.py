@@ -38,27 +38,30 @@ def serve(settings: Settings) -> int:
 
 
 def serve_one(settings: Settings, sock: socket.socket | None) -> int:
-    """One serving process: the app behind the fast path, under uvicorn (on `sock` if given)."""
+    """One serving process: the app behind the response cache, under uvicorn (on `sock` if given)."""
     import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     from ..api.app import create_app
     from .connguard import ConnLimits, guarded
-    from .fastpath import FastPath, wrap
-    from .hitprotocol import protocol_for
+    from .response_cache import ResponseCache
 
     app = create_app(settings)
-    _attach(app.state.ctx, settings)
-    # The response cache for repeated /sparql requests sits in front of FastAPI's stack, and
-    # its hits are answered by the HTTP protocol itself (serve/hitprotocol.py).
-    asgi = wrap(app) if settings.fast_path else app
-    http: Any = protocol_for(asgi) if isinstance(asgi, FastPath) else "httptools"
-    if http == "httptools":
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-        http = HttpToolsProtocol
-    # Header caps, head timeout and a connection cap, whichever protocol runs (serve/connguard.py).
-    http = guarded(http, ConnLimits(settings.max_header_bytes, settings.max_headers, settings.header_timeout,
-                                    settings.max_connections))
+    ctx = app.state.ctx
+    _attach(ctx, settings)
+    asgi: Any = app
+    if settings.fast_path:
+        engine = ctx.engine
+        # A form-encoded query at most triples in size: longer bodies are not buffered for keying.
+        asgi = ResponseCache(app, tag=engine.answer_tag, counted=engine.response_hit,
+                             entries=settings.cache_entries,
+                             max_body=min(settings.max_body_bytes, 3 * settings.max_query_bytes + 4096))
+    # Header caps, head timeout and a connection cap (serve/connguard.py) over uvicorn's httptools
+    # protocol: the one lower layer subclassed, so uvicorn's version range is pinned in pyproject.toml.
+    http: Any = HttpToolsProtocol
+    if settings.conn_guard:
+        http = guarded(http, ConnLimits(settings.max_header_bytes, settings.max_headers, settings.header_timeout,
+                                        settings.max_connections))
     _raise_fd_limit()
     # Several processes are forked by serve/prefork.py, not uvicorn's `--workers N`: that needs an
     # import string, and was measured to lose TCP_NODELAY on keep-alive connections.

@@ -18,21 +18,22 @@ class AnswerCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, count_miss: bool = True) -> Any | None:
-        """The value, or None; `count_miss=False` for a first look whose miss is counted by a second."""
+    def get(self, key: Hashable, counted: bool = True) -> Any | None:
+        """The value, or None; counted as a query hit or miss unless `counted` is False (what the
+        web pages keep here is not a query answer)."""
         with self._lock:
             item = self._data.get(key)
             if item is None:
-                self.misses += count_miss
+                self.misses += counted
                 return None
             self._data.move_to_end(key)
-            self.hits += 1
+            self.hits += counted
             return item[1]
 
-    def miss(self) -> None:
-        """Count a miss that a `get(count_miss=False)` saw."""
+    def hit(self) -> None:
+        """Count a hit served from a copy of an answer kept elsewhere (serve/response_cache.py)."""
         with self._lock:
-            self.misses += 1
+            self.hits += 1
 
     def put(self, key: Hashable, value: Any, size: int) -> bool:
         """Keep `value`; False if it is not kept (caching off, or larger than `max_item`)."""

@@ -1,4 +1,9 @@
-"""The SPARQL engine behind the HTTP layer: gate -> cache -> worker pool -> answer.
+"""The SPARQL engine behind the HTTP layer, one path in named stages (SparqlEngine.query):
+
+    gate      every query, always (sparql/gate.py); the verdict is remembered per exact text
+    negotiate the result format from the format parameter or Accept
+    plan      answered from the cache, run inline, or sent to a worker
+    execute   that plan, under the deadline
 
 User queries run in killable worker processes, except those sparql/cheap.py
 PROVES bounded before they start (a tree of triple patterns hanging from
@@ -40,9 +45,9 @@ from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
 from .gate import GateError, Limits, Verdict, check
 from .metrics import Metrics
 from .negotiate import choose, format_from_param, graph_offers, solution_offers
-from .pool import PoolError, WorkerPool
+from .looppool import LoopWorkerPool
+from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
-from .shapes import UNKNOWN, ShapeMemo
 from .syntax_errors import explain, located
 from .worker import _TooBig, too_large
 
@@ -58,8 +63,12 @@ INLINE_MAX_PATTERNS = 8
 # What a finished query adds to /metrics, ok or not (sparql/metrics.py record()).
 _OK = (("claimgraph_queries_total", (("outcome", "ok"),)),)
 _ERROR = (("claimgraph_queries_total", (("outcome", "error"),)),)
-_NOW_CACHED = _OK + (("claimgraph_cache_hits_total", ()),)
-_NOW_INLINE = _OK + (("claimgraph_cache_misses_total", ()), ("claimgraph_inline_queries_total", ()))
+# What a response served from serve/response_cache.py adds: a cache hit and an answered query.
+_RESPONSE_HIT = _OK + (("claimgraph_cache_hits_total", ()), ("claimgraph_fast_path_hits_total", ()))
+# The gate's verdicts remembered per exact text (a dashboard re-sending a query after a write,
+# when every cached answer is stale, skips the lexer): texts up to this long, this many of them.
+VERDICT_TEXT = 4096
+VERDICT_ENTRIES = 4096
 _OX_SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                         "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
@@ -96,8 +105,13 @@ class SparqlEngine:
         # Protocol §2.1.4, §2.2.4: a service-defined base IRI, which "MAY be the service endpoint").
         # Fixed per deployment (not per request), so one query text has one answer in every cache.
         self.base_iri = f"{settings.url}/sparql"
-        self.shapes = ShapeMemo(self.limits, settings.allowed_services, INLINE_MAX_PATTERNS)
-        self.pool = WorkerPool(settings.workers, settings.worker_memory_mb, settings.queue_size)
+        self._verdicts: dict[str, tuple[Verdict, Any]] = {}
+        # Queries run by the event loop's own reads of the workers' pipes (looppool.py), or, with
+        # CLAIMGRAPH_POOL_IO=thread, by a thread per exchange.
+        self._pool_class = LoopWorkerPool if settings.pool_io == "loop" else WorkerPool
+        # The regular workers scan whole stores (COUNT, GROUP BY): an in-memory copy makes that ~20%
+        # cheaper (store/mirror.py).
+        self.pool = self._new_pool(settings.workers, settings.queue_size, memory_quads=settings.memory_quads)
         self.fast_pool: WorkerPool | None = None
         self.net_pool: WorkerPool | None = None
         self._net_lock = asyncio.Lock()
@@ -116,29 +130,19 @@ class SparqlEngine:
     def _store_dir(self) -> str:
         return str(self.locator.current())
 
-    def _sibling(self, size: int, queue_size: int, isolate: bool) -> WorkerPool:
-        # Same class as the regular pool (the app may have swapped in LoopWorkerPool, whose
-        # constructor takes the three positional arguments only).
-        pool = type(self.pool)(size, self.settings.worker_memory_mb, queue_size)
-        pool.isolate = isolate
-        pool.warm_store = self._store_dir
-        return pool
+    def _new_pool(self, size: int, queue_size: int, isolate: bool = True, memory_quads: int = 0,
+                  idle_copy: bool = True) -> WorkerPool:
+        return self._pool_class(PoolConfig(size, self.settings.worker_memory_mb, queue_size, isolate,
+                                           self._store_dir, memory_quads, idle_copy))
 
     async def start(self) -> None:
-        self.pool.warm_store = self._store_dir
-        # The regular workers scan whole stores (COUNT, GROUP BY): an in-memory copy makes that ~20%
-        # cheaper. So does the fast lane's worker, which takes every query that arrives while the
-        # regular ones are busy (under a load of scans, a third of them). Not the network workers'
-        # (SERVICE calls, seldom scans of our own store).
-        self.pool.memory_quads = self.settings.memory_quads
         await self.pool.start()
         if self.settings.fast_lane_ms > 0:
-            self.fast_pool = self._sibling(1, 0, isolate=True)
-            self.fast_pool.memory_quads = self.settings.memory_quads
-            # The lane's worker is killed on every overrun (a runaway sent to it while the regular
-            # ones are busy): copying on spawn would throw a copy away each time. It copies once it
-            # has answered within the lane, after its replies.
-            self.fast_pool.idle_copy = False
+            # The lane's one worker takes every query that arrives while the regular ones are busy
+            # (under a load of scans, a third of them), so it keeps a copy too; but it is killed on
+            # every overrun, and copying on spawn would throw a copy away each time: it copies once
+            # it has answered within the lane, after its replies (idle_copy off).
+            self.fast_pool = self._new_pool(1, 0, memory_quads=self.settings.memory_quads, idle_copy=False)
             await self.fast_pool.start()
             self.pool.stats.update(fast_lane_jobs=0, fast_lane_overruns=0)
 
@@ -152,7 +156,8 @@ class SparqlEngine:
     async def _network_pool(self) -> WorkerPool:
         async with self._net_lock:
             if self.net_pool is None:
-                pool = self._sibling(1, self.settings.queue_size, isolate=False)
+                # Not a copy: SERVICE calls seldom scan our own store.
+                pool = self._new_pool(1, self.settings.queue_size, isolate=False)
                 await pool.start()
                 self.net_pool = pool
             return self.net_pool
@@ -224,67 +229,32 @@ class SparqlEngine:
         named_graphs: list[str] | None = None,
         timeout: float | None = None,
     ) -> Answer:
+        """Answer a user's query: gate -> negotiate -> plan -> execute, each stage below."""
         started = time.perf_counter()
         outcome, rows_note = "ok", ""
         received = text
         text, shift = with_prefixes(text)   # the predeclared prefixes it uses, on one line before it
         try:
-            try:
-                if len(text) > 4096:
-                    # Tokenizing is pure Python: tens of ms for a 64 KB query. In a thread the
-                    # event loop still gets the GIL every switch interval, so /health stays fast.
-                    verdict = await asyncio.to_thread(check, text, self.limits, self.settings.allowed_services)
-                    plan = UNKNOWN
-                else:
-                    verdict, plan = self.shapes.check(text)
-            except GateError as exc:
-                self.metrics.inc("claimgraph_queries_rejected_total", reason=exc.code)
-                message = located(exc.message, text, exc.pos, shift)
-                raise QueryFailure(exc.status, exc.code, message, parameter="query") from None
+            verdict, plan = await self.gate(text, shift)
             fmt = self.negotiate(verdict.form, accept, format_param)
             store_dir = self.locator.current()
             key = self._cache_key(verdict.text, fmt, store_dir, default_graph, named_graphs)
+            # plan: the cache's answer, else inline when proven bounded, else a worker.
             hit = self.cache.get(key)
             if hit is not None:
                 self.metrics.inc("claimgraph_cache_hits_total")
                 outcome = "cache"
                 return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
             self.metrics.inc("claimgraph_cache_misses_total")
-            if self._inline_candidate(verdict) and not default_graph and not named_graphs:
-                answer = await self._try_inline(verdict, plan, fmt, store_dir)
-                if answer is not None:
-                    self.cache.put(key, answer, len(answer.body))
-                    rows_note = f"{len(answer.body)}B inline"
-                    return answer
-            graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
-            job = {
-                "query": verdict.text,
-                "base_iri": self.base_iri,
-                "store_dir": str(store_dir),
-                "default_graph": default_graph or None,
-                "named_graphs": named_graphs or None,
-                "solution_format": fmt if not graph else "json",
-                "graph_format": fmt if graph else "turtle",
-                "max_bytes": self.settings.max_result_bytes,
-                "services": bool(verdict.services),
-            }
-            deadline = self.effective_timeout(timeout)
-            try:
-                reply = await self._dispatch(job, bool(verdict.services), deadline)
-            except PoolError as exc:
-                self.metrics.inc("claimgraph_queries_failed_total", reason=exc.code)
-                raise QueryFailure(exc.status, exc.code, exc.message, retry_after=exc.retry_after) from None
-            if reply[0] == "error":
-                _tag, status, code, message = reply
-                self.metrics.inc("claimgraph_queries_failed_total", reason=code)
-                raise QueryFailure(status, code, message, parameter="query" if status in (400, 403) else None,
-                                   retry_after=1 if status >= 500 else None)
-            _tag, kind, fmt, body, copy_quads = reply
-            if copy_quads:
-                self.metrics.inc("claimgraph_worker_copy_answers_total")
-            answer = self._ok(kind, fmt, body)
-            self.cache.put(key, answer, len(body))
-            rows_note = f"{len(body)}B"
+            answer = None
+            if plan is not None and not default_graph and not named_graphs:
+                answer = await self._run_inline_plan(verdict, plan, fmt, store_dir)
+                rows_note = "inline"
+            if answer is None:
+                answer = await self._run_in_worker(verdict, fmt, store_dir, default_graph, named_graphs, timeout)
+                rows_note = ""
+            self.cache.put(key, answer, len(answer.body))
+            rows_note = f"{len(answer.body)}B {rows_note}".strip()
             return answer
         except QueryFailure as exc:
             outcome = exc.code
@@ -293,6 +263,64 @@ class SparqlEngine:
             raise
         finally:
             self._account(started, outcome, rows_note, received)
+
+    async def gate(self, text: str, shift: int = 0) -> tuple[Verdict, Any]:
+        """Stage 1: the safety gate (sparql/gate.py) on every query, and whether it may run inline:
+        (verdict, cheap.classify's plan or None). Remembered per exact text, never per shape."""
+        known = self._verdicts.get(text)
+        if known is not None:
+            return known
+        try:
+            if len(text) > VERDICT_TEXT:
+                # Tokenizing is pure Python: tens of ms for a 64 KB query. In a thread the event loop
+                # still gets the GIL every switch interval, so /health stays fast.
+                verdict = await asyncio.to_thread(check, text, self.limits, self.settings.allowed_services)
+            else:
+                verdict = check(text, self.limits, self.settings.allowed_services)
+        except GateError as exc:
+            self.metrics.inc("claimgraph_queries_rejected_total", reason=exc.code)
+            raise QueryFailure(exc.status, exc.code, located(exc.message, text, exc.pos, shift),
+                               parameter="query") from None
+        plan = None
+        if self._inline_candidate(verdict):
+            plan = cheap.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
+        verdict.lexed = None  # the tokens are not kept: a long query's would outweigh its text
+        if len(text) <= VERDICT_TEXT:
+            if len(self._verdicts) >= VERDICT_ENTRIES:
+                self._verdicts.pop(next(iter(self._verdicts)))  # first in, first out
+            self._verdicts[text] = (verdict, plan)
+        return verdict, plan
+
+    async def _run_in_worker(self, verdict: Verdict, fmt: str, store_dir: Path, default_graph: list[str] | None,
+                             named_graphs: list[str] | None, timeout: float | None) -> Answer:
+        """Stage 4, the general case: a killable worker, under the deadline."""
+        graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
+        job = {
+            "query": verdict.text,
+            "base_iri": self.base_iri,
+            "store_dir": str(store_dir),
+            "default_graph": default_graph or None,
+            "named_graphs": named_graphs or None,
+            "solution_format": fmt if not graph else "json",
+            "graph_format": fmt if graph else "turtle",
+            "max_bytes": self.settings.max_result_bytes,
+            "services": bool(verdict.services),
+        }
+        deadline = self.effective_timeout(timeout)
+        try:
+            reply = await self._dispatch(job, bool(verdict.services), deadline)
+        except PoolError as exc:
+            self.metrics.inc("claimgraph_queries_failed_total", reason=exc.code)
+            raise QueryFailure(exc.status, exc.code, exc.message, retry_after=exc.retry_after) from None
+        if reply[0] == "error":
+            _tag, status, code, message = reply
+            self.metrics.inc("claimgraph_queries_failed_total", reason=code)
+            raise QueryFailure(status, code, message, parameter="query" if status in (400, 403) else None,
+                               retry_after=1 if status >= 500 else None)
+        _tag, kind, fmt, body, copy_quads = reply
+        if copy_quads:
+            self.metrics.inc("claimgraph_worker_copy_answers_total")
+        return self._ok(kind, fmt, body)
 
     def _cache_key(self, text: str, fmt: str, store_dir: Path, default_graph: list[str] | None = None,
                    named_graphs: list[str] | None = None) -> tuple[Any, ...]:
@@ -310,46 +338,19 @@ class SparqlEngine:
             log.info(json.dumps({"event": "query", "ms": round(elapsed * 1000, 2), "outcome": outcome,
                                  "size": rows_note, "query": text[:200]}))
 
-    def query_now(self, text: str, accept: str | None,
-                  counters: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()) -> Answer | None:
-        """The answer to a plain query (no dataset, format or timeout parameter), if it can be had
-        without waiting: from the cache, or run inline on the calling thread when proven within
-        INLINE_DIRECT (what query() itself would run on the event loop). None for everything else,
-        errors included: query() then answers it, with its error shapes and counters.
+    def answer_tag(self) -> tuple[str, int] | None:
+        """What every kept answer must match: the store version and the write generation (None:
+        nothing built)."""
+        try:
+            return (str(self.locator.current()), self.generation)
+        except FileNotFoundError:
+            return None
 
-        For callers that are not coroutines (serve/hitprotocol.py answers from the HTTP parser's
-        callback, saving uvicorn's ASGI cycle). Nothing is counted unless an answer is returned;
-        then `counters` are counted with it (the caller's, under the same lock)."""
-        if len(text) > 4096:
-            return None
-        started = time.perf_counter()
-        received = text
-        text = with_prefixes(text)[0]
-        try:
-            verdict, plan = self.shapes.check(text)
-            fmt = self.negotiate(verdict.form, accept, None)
-            store_dir = self.locator.current()
-        except (GateError, QueryFailure, FileNotFoundError):
-            return None  # query() gives the error, through the app's handlers
-        key = self._cache_key(verdict.text, fmt, store_dir)
-        hit = self.cache.get(key, count_miss=False)
-        if hit is not None:
-            self._account(started, "cache", "", received, _NOW_CACHED + counters)
-            return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
-        if not self._inline_candidate(verdict):
-            return None
-        try:
-            found = self._inline_plan(verdict, plan, store_dir)
-            if found is None or found[1] > INLINE_DIRECT:
-                return None
-            kind, fmt, body = self._run_inline(found[0], text, fmt)
-        except Exception:  # noqa: BLE001 - a 413, a syntax error, anything: query() gives the answer
-            return None
-        self.cache.miss()
-        answer = self._ok(kind, fmt, body)
-        self.cache.put(key, answer, len(body))
-        self._account(started, "ok", f"{len(body)}B inline", received, _NOW_INLINE + counters)
-        return answer
+    def response_hit(self, elapsed: float) -> None:
+        """Count an answer that serve/response_cache.py gave from its own store, so /metrics stays
+        true: the cache's counter under its lock, the rest as a query answered from cache."""
+        self.cache.hit()
+        self.metrics.record(_RESPONSE_HIT, "claimgraph_query_duration_seconds", elapsed)
 
     @staticmethod
     def _ok(kind: str, fmt: str, body: bytes) -> Answer:
@@ -405,14 +406,8 @@ class SparqlEngine:
     def _inline_candidate(self, verdict: Verdict) -> bool:
         return self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services
 
-    def _inline_plan(self, verdict: Verdict, plan: Any, store_dir: Path) -> tuple[ox.Store, int] | None:
-        """The store to run the query on and the proven bound on its work, or None: no proof.
-
-        `plan`: cheap.classify's result if the shape memo has it (sparql/shapes.py), else UNKNOWN."""
-        if plan is UNKNOWN:
-            plan = cheap.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
-        if plan is None:
-            return None
+    def _inline_plan(self, plan: cheap.Plan, store_dir: Path) -> tuple[ox.Store, int] | None:
+        """The store to run the query on and the proven bound on its work, or None: no proof."""
         store = self._inline_store()
         if self._inline is None or self._inline[0] != store_dir:
             return None  # the store changed since `store_dir` was read: no proof for this one
@@ -428,11 +423,12 @@ class SparqlEngine:
         bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
         return None if bound is None else (store, bound)
 
-    async def _try_inline(self, verdict: Verdict, plan: Any, fmt: str, store_dir: Path) -> Answer | None:
-        """The answer, if the query is proven cheap (sparql/cheap.py); None sends it to a worker."""
+    async def _run_inline_plan(self, verdict: Verdict, plan: cheap.Plan, fmt: str, store_dir: Path) -> Answer | None:
+        """Stage 4 for a query proven cheap (sparql/cheap.py): the answer, or None (no proof for this
+        store yet, or something unexpected), which sends it to a worker."""
         text = verdict.text
         try:
-            found = self._inline_plan(verdict, plan, store_dir)
+            found = self._inline_plan(plan, store_dir)
             if found is None:
                 return None
             store, bound = found

@@ -21,7 +21,7 @@ import pickle
 import struct
 from typing import Any
 
-from .pool import WorkerPool, _Crashed, _Deadline, _Worker
+from .pool import PoolConfig, WorkerPool, _Crashed, _Deadline, _Worker
 
 _READ_CHUNK = 1 << 20
 
@@ -101,8 +101,8 @@ class _Pipe:
 class LoopWorkerPool(WorkerPool):
     """WorkerPool whose query exchange runs on the event loop (see module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)  # whatever WorkerPool takes (size, memory, queue, isolate, ...)
+    def __init__(self, config: PoolConfig):
+        super().__init__(config)
         self._pipes: dict[int, _Pipe] = {}  # id(worker) -> its pipe, while the worker lives
 
     async def _send(self, w: _Worker, job: dict[str, Any], timeout: float) -> tuple[Any, ...]:

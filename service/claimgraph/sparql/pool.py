@@ -42,15 +42,29 @@ class PoolError(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class PoolConfig:
+    """Everything a pool and its workers are built from, decided once by the engine."""
+
+    size: int = 1
+    memory_mb: int = 2048  # each worker's address-space cap
+    queue_size: int = 0  # queries that may wait for a worker before the next is refused
+    isolate: bool = True  # workers leave the host network (all but the SERVICE pool)
+    # Where workers open the store to prove the cap fits (called at each spawn: the live version).
+    warm_store: Callable[[], str] | None = None
+    memory_quads: int = 0  # workers read an in-memory copy of stores up to this many quads
+    idle_copy: bool = True  # workers copy the store they start on once idle (worker.py)
+
+
 class _Worker:
-    def __init__(self, memory_mb: int, isolate: bool = False, store_dir: str | None = None, memory_quads: int = 0,
-                 idle_copy: bool = True):
+    def __init__(self, config: PoolConfig):
         parent, child = _ctx.Pipe(duplex=True)
         self.conn: Connection = parent
-        self.memory_mb = memory_mb
-        options = {"isolate": isolate, "store_dir": store_dir, "memory_quads": memory_quads, "idle_copy": idle_copy,
-                   "prefixes": PREFIXES}  # for @prefix lines and a JSON-LD @context
-        self.proc = _ctx.Process(target=worker_module.main, args=(child, memory_mb, options), daemon=True)
+        self.memory_mb = config.memory_mb
+        store_dir = config.warm_store() if config.warm_store else None
+        options = {"isolate": config.isolate, "store_dir": store_dir, "memory_quads": config.memory_quads,
+                   "idle_copy": config.idle_copy, "prefixes": PREFIXES}  # for @prefix lines and a JSON-LD @context
+        self.proc = _ctx.Process(target=worker_module.main, args=(child, config.memory_mb, options), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False
@@ -90,16 +104,11 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, size: int, memory_mb: int, queue_size: int, *, isolate: bool = True):
-        self.size = max(1, size)
-        self.memory_mb = memory_mb
-        self.queue_size = queue_size
-        self.isolate = isolate
-        # Set by the engine before start(): where workers open the store to prove the cap fits.
-        self.warm_store: Callable[[], str] | None = None
-        # Workers of this pool read an in-memory copy of stores up to this many quads (store/mirror.py).
-        self.memory_quads = 0
-        self.idle_copy = True  # workers copy the store they start on once idle (worker._copy_when_idle)
+    def __init__(self, config: PoolConfig):
+        self.config = config
+        self.size = max(1, config.size)
+        self.queue_size = config.queue_size
+        self.isolate = config.isolate
         self._idle: asyncio.Queue[_Worker] | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -124,15 +133,14 @@ class WorkerPool:
         network = sorted({w.info.get("network", "unknown") for w in workers})
         self.stats["network"] = ", ".join(network)
         # Address space an idle worker already holds, against its cap: how much is left for queries.
-        self.stats["memory_mb"] = self.memory_mb
+        self.stats["memory_mb"] = self.config.memory_mb
         self.stats["idle_vm_mb"] = max(w.info.get("vm_mb", -1) for w in workers)
         if self.isolate and network != ["isolated"]:
             log.warning("query workers share the host network (%s): only the gate stands between SERVICE "
                         "and the network", self.stats["network"])
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_mb, self.isolate, self.warm_store() if self.warm_store else None, self.memory_quads,
-                    self.idle_copy)
+        w = _Worker(self.config)
         w.wait_ready()
         with self._lock:
             self._all.add(w)

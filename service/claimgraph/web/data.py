@@ -73,7 +73,7 @@ async def cached(ctx: AppContext, key: tuple[Any, ...], build: Any, size: int = 
     swap empties it, as for the REST answers): a page reads the store once per version, not per view."""
     engine = ctx.engine
     full = ("web",) + key + (str(engine.locator.current()), engine.generation)
-    hit = engine.cache.get(full, count_miss=False)
+    hit = engine.cache.get(full, counted=False)
     if hit is not None:
         return hit
     value = await build()

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-oxigraph", action="store_true", help="skip oxigraph serve")
     args = ap.parse_args(argv)
     cases = [c for c in all_cases() if not args.only or suite_of(c) in args.only]
-    from liveserver import free_port
+    from support.liveserver import free_port
 
     results: dict[str, dict[str, Outcome]] = {"engine": run_all(EngineDriver(), cases)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,5 +134,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for liveserver
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for support.liveserver when run as a program
     sys.exit(main())

@@ -1,6 +1,6 @@
 """The two servers the W3C suites are run against, each on an empty store of its own.
 
-claimgraph: `claimgraph serve` (tests/liveserver.py) with updates enabled, one serving process.
+claimgraph: `claimgraph serve` (tests/support/liveserver.py) with updates enabled, one serving process.
 oxigraph: the `oxigraph serve` binary of the `oxigraph` PyPI package (the test extra).
 Both are told apart only by their paths: claimgraph answers queries and updates on /sparql,
 oxigraph on /query and /update; both have the Graph Store on /store.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from liveserver import stop_process
+from support.liveserver import stop_process
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "w3c-suite-token"
@@ -71,8 +71,7 @@ def _wait(proc: subprocess.Popen, url: str, log: Path) -> None:
 
 
 def start_claimgraph(tmp: Path, port: int) -> Server:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from liveserver import start_server
+    from support.liveserver import start_server
 
     store = empty_store(tmp / "claimgraph")
     live = start_server(store, tmp, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_PROCESSES": "1"}, port=port)

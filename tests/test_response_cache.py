@@ -1,25 +1,23 @@
-"""The fast path (serve/fastpath.py) and the loop-driven worker pool (sparql/looppool.py),
+"""The response cache (serve/response_cache.py) and the loop-driven worker pool (sparql/looppool.py),
 end to end over HTTP against real `claimgraph serve` processes.
 
-A repeated request must get the very bytes the full stack gave it, errors
-must keep the one error shape and never be cached, writes must never leave
-a stale answer behind, and deadlines must still kill runaway queries.
+A repeated request must get the very bytes the app gave it, a request that differs in any keyed
+header must never get another's, errors must keep the one error shape and never be cached,
+writes must never leave a stale answer behind, and deadlines must still kill runaway queries.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from liveserver import LiveServer, start_server
+from support.liveserver import LiveServer, start_server
+from support.stores import make_store
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 BASE = "http://127.0.0.1:8000/id/"
 JSON = "application/sparql-results+json"
 CG = "https://w3id.org/claimgraph/ontology#"
@@ -36,26 +34,9 @@ BIG = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 400"  # tens o
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def _bench_module(name: str):  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location(f"bench_{name}_fp", BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def make_store(root: Path, articles: int = 4) -> Path:
-    """A store laid out as a build leaves it (store -> store.versions/…), holding a synthetic corpus:
-    the benchmark's own corpus and store layout, at a test's size."""
-    nq = root / "corpus.nq"
-    _bench_module("corpus").write_corpus(nq, articles, BASE, seed_store=None)
-    return _bench_module("servers").build_claimgraph_store(nq, root)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    tmp = tmp_path_factory.mktemp("fastpath")
+    tmp = tmp_path_factory.mktemp("response-cache")
     live = start_server(make_store(tmp), tmp, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_CORS_ORIGINS": "*"})
     yield live
     live.stop()
@@ -79,7 +60,7 @@ def test_a_repeated_query_gets_the_same_bytes_from_the_cache(server: LiveServer)
         assert second.headers["content-type"] == first.headers["content-type"]
         assert second.headers["vary"] == first.headers["vary"]
         assert counter(c, "claimgraph_cache_hits_total") >= hits + 1
-        assert counter(c, "claimgraph_fast_path_hits_total") == fast + 1  # answered before FastAPI saw it
+        assert counter(c, "claimgraph_fast_path_hits_total") == fast + 1  # answered before the app saw it
 
 
 def test_a_different_accept_header_is_a_different_answer(server: LiveServer) -> None:
@@ -200,6 +181,9 @@ def _unordered(r: httpx.Response) -> object:
         import pyoxigraph as ox
 
         return sorted(str(t) for t in ox.parse(r.content, format=ox.RdfFormat.TURTLE))
+    if r.headers["content-type"].startswith("text/csv"):
+        head, *rows = r.content.split(b"\r\n")
+        return head, sorted(rows)
     return r.content
 
 
@@ -223,66 +207,70 @@ def test_thread_and_loop_pools_give_identical_answers(server: LiveServer, tmp_pa
         thread.stop()
 
 
-def test_unknown_middleware_turns_the_fast_path_off(tmp_path: Path) -> None:
-    from starlette.middleware.base import BaseHTTPMiddleware
+def test_a_request_differing_in_a_keyed_header_never_gets_another_clients_bytes(server: LiveServer) -> None:
+    """Authorization, Accept, Host and Origin are all in the key: each variant goes through the app
+    the first time (the response cache's hit counter does not move), and only an identical request
+    is answered from the cache."""
+    q = point(21)
+    variants = [{"Accept": JSON}, {"Accept": JSON, "Authorization": f"Bearer {TOKEN}"},
+                {"Accept": JSON, "Authorization": "Bearer wrong"}, {"Accept": "text/csv"},
+                {"Accept": JSON, "Host": "other.example:8000"}, {"Accept": JSON, "Origin": "https://a.example"}]
+    with server.client() as c:
+        for headers in variants:
+            hits = counter(c, "claimgraph_fast_path_hits_total")
+            first = c.get("/sparql", params={"query": q}, headers=headers)
+            assert counter(c, "claimgraph_fast_path_hits_total") == hits, headers  # not an earlier variant's bytes
+            again = c.get("/sparql", params={"query": q}, headers=headers)
+            assert counter(c, "claimgraph_fast_path_hits_total") == hits + 1, headers
+            assert first.status_code == again.status_code == 200, headers
+            assert again.headers["x-cache"] == "hit" and again.content == first.content, headers
+        with_origin = c.get("/sparql", params={"query": q}, headers={"Accept": JSON, "Origin": "https://a.example"})
+        without = c.get("/sparql", params={"query": q}, headers={"Accept": JSON})
+        assert with_origin.headers.get("access-control-allow-origin") == "*"
+        assert "access-control-allow-origin" not in without.headers
 
-    from claimgraph.api.app import create_app
-    from claimgraph.serve.fastpath import FastPath
-    from claimgraph.config import Settings
 
-    settings = Settings().with_overrides(store=make_store(tmp_path, articles=1))
-    plain = create_app(settings)
-    assert FastPath(plain).enabled and FastPath(plain).endpoint is not None
-
-    async def passthrough(request, call_next):  # noqa: ANN001, ANN202
-        return await call_next(request)
-
-    guarded = create_app(settings)
-    guarded.add_middleware(BaseHTTPMiddleware, dispatch=passthrough)
-    assert not FastPath(guarded).enabled
-
-
-def test_the_lean_get_lane_answers_exactly_as_the_full_stack(server: LiveServer, tmp_path: Path) -> None:
-    """GET ?query= alone skips Starlette's Request/Response (serve/fastpath.py `_lean`): same bytes, same errors."""
-    full = start_server(make_store(tmp_path), tmp_path, env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN,
-                                                            "CLAIMGRAPH_CORS_ORIGINS": "*", "CLAIMGRAPH_FAST_PATH": "0"})
-    plain = {"Accept-Encoding": "identity"}  # gzip would send the request through the full stack anyway
-    cases = [
-        (f"query={point(31).replace(' ', '+')}", JSON),  # '+' for spaces, as HTML forms encode them
-        ("query=" + httpx.QueryParams({"q": point(32)})["q"].replace(" ", "%20"), f"{JSON};q=0.5, text/csv"),
-        ("query=" + str(httpx.QueryParams({"q": BIG})).split("=", 1)[1], "application/sparql-results+xml"),
-        ("query=" + str(httpx.QueryParams({"q": f"ASK {{ <{BASE}article/syn-00002> ?p ?o FILTER(?p != <urn:lean>) }}"})).split("=", 1)[1],
-         None),
-        ("query=SELECT+%3Fx+WHERE+%7B", JSON),  # syntax error: 400 with the parser's message
-        ("query=" + str(httpx.QueryParams({"q": POINT})).split("=", 1)[1], "image/png"),  # 406
-        ("query=INSERT+DATA+%7B%3Curn%3Aa%3E+%3Curn%3Ab%3E+%3Curn%3Ac%3E%7D", JSON),  # update sent as a query
-        ("query=+++", JSON),  # blank: left to protocol.parse
-        ("query=%FF", JSON),  # not UTF-8: left to protocol.parse
-        (f"query={point(33).replace(' ', '+')}&query=ASK%7B%7D", JSON),  # two queries: left to protocol.parse
-    ]
+def test_every_speed_setting_off_gives_the_same_answers(tmp_path: Path) -> None:
+    """The plain path (no response cache, no inline evaluation, no in-memory copies, a thread per
+    worker exchange) against the default one: same statuses, media types and results."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    server = start_server(make_store(tmp_path / "a"), tmp_path / "a", env={"CLAIMGRAPH_CORS_ORIGINS": "*"})
+    plain = start_server(make_store(tmp_path / "b"), tmp_path / "b", env={
+        "CLAIMGRAPH_FAST_PATH": "0", "CLAIMGRAPH_INLINE": "0", "CLAIMGRAPH_MEMORY_QUADS": "0",
+        "CLAIMGRAPH_POOL_IO": "thread", "CLAIMGRAPH_CACHE_ENTRIES": "0", "CLAIMGRAPH_FAST_LANE_MS": "0",
+        "CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_CORS_ORIGINS": "*"})
+    queries = [POINT, point(22), BIG, COUNT, f"ASK {{ <{BASE}article/syn-00003> ?p ?o }}",
+               "SELECT ?x WHERE { ?x ?y }", f"SELECT * WHERE {{ <{BASE}article/syn-00001> ?p ?o }} ORDER BY ?p ?o",
+               f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ <{BASE}article/syn-00001/sentence/s1> ?p ?o BIND(<urn:s> AS ?s) }}"]
     try:
-        for qs, accept in cases:
-            replies = []
-            for live in (server, full):
-                headers = dict(plain, **({"Accept": accept} if accept else {}))
-                r = httpx.get(f"{live.url}/sparql?{qs}", headers=headers, timeout=30)
-                kept = {k: v for k, v in r.headers.items() if k not in ("date", "server")}
-                replies.append((r.status_code, kept, r.content))
-            assert replies[0] == replies[1], qs
-            if replies[0][0] >= 400:
-                assert replies[0][2].startswith(b'{"ok":false'), qs
+        for q in queries:
+            for accept in (JSON, "text/csv", "text/turtle", "image/png"):
+                replies = []
+                for live in (server, plain):
+                    for _ in range(2):  # the second may come from a cache on the default path
+                        r = httpx.get(f"{live.url}/sparql", params={"query": q}, headers={"Accept": accept},
+                                      timeout=30)
+                        replies.append((r.status_code, r.headers["content-type"].split(";")[0],
+                                        _unordered(r) if r.status_code == 200 else r.json()))
+                assert all(reply == replies[0] for reply in replies), (q, accept)
+        with server.client() as c:  # the default path did take its shortcuts
+            assert counter(c, "claimgraph_inline_queries_total") > 0
+            assert counter(c, "claimgraph_fast_path_hits_total") > 0
+        with plain.client() as c:
+            assert counter(c, "claimgraph_inline_queries_total") == counter(c, "claimgraph_fast_path_hits_total") == 0
     finally:
-        full.stop()
+        server.stop()
+        plain.stop()
 
 
-def test_the_lean_lane_reads_a_query_string_as_the_protocol_parser_does() -> None:
-    """Whatever `_lone_query` accepts, protocol.parse reads as the same single query (fuzzed)."""
+def test_the_quick_query_string_reading_agrees_with_the_general_one() -> None:
+    """Whatever protocol.lone_query accepts, the general reading takes as the same single query (fuzzed)."""
     import random
     from urllib.parse import quote
 
     from claimgraph.api.errors import ApiError
-    from claimgraph.serve.fastpath import _lone_query
-    from claimgraph.api.protocol import _pairs_from_qs, _single
+    from claimgraph.api.protocol import _pairs_from_qs, _single, lone_query
 
     rng = random.Random(7)
     pieces = ["query=", "query", "=", "&", ";", "+", "%20", "%2B", "%26", "%3D", "%", "%F", "%FF", "%C3%A9", "%E2%82",
@@ -293,7 +281,7 @@ def test_the_lean_lane_reads_a_query_string_as_the_protocol_parser_does() -> Non
         if rng.random() < 0.2:
             raw = "query=" + quote(raw, safe=rng.choice(["", "=&", "+%"]))
         data = raw.encode("utf-8")
-        text = _lone_query(data)
+        text = lone_query(data)
         if text is None:
             continue
         accepted += 1
@@ -301,7 +289,7 @@ def test_the_lean_lane_reads_a_query_string_as_the_protocol_parser_does() -> Non
         assert [k for k, _v in pairs] == ["query"], raw
         assert _single(pairs, "query") == text, raw
         assert text.strip(), raw
-    assert accepted > 500  # the fuzz did reach the lane
+    assert accepted > 500  # the fuzz did reach the quick reading
     with pytest.raises(ApiError):
         _pairs_from_qs("query=%FF", "the URL query string")
-    assert _lone_query(b"query=%FF") is None
+    assert lone_query(b"query=%FF") is None
