@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    # Innermost of the middleware (added first): mounted paths still get CORS and GZip.
+    app.add_middleware(Mounted, apps=routes.MOUNTED)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
@@ -62,3 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     routes.mount(app)
     return app
+
+
+class Mounted:
+    """ASGI middleware: a request for one of `apps`' exact paths goes to that app, the rest on to the routing."""
+
+    def __init__(self, app: Any, apps: dict[str, Any]):
+        self.app, self.apps = app, apps
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        mounted = self.apps.get(scope["path"]) if scope["type"] == "http" else None
+        await (mounted or self.app)(scope, receive, send)

@@ -63,6 +63,17 @@ def _allowed(request: Request) -> str:
     return ", ".join(methods)
 
 
+async def respond(request: Request, exc: Exception) -> Response:
+    """The response the app's exception handlers give for `exc`, for an ASGI app mounted beside
+    the routes (api/sparql.py): the same bodies, headers and logging as any route's errors."""
+    handlers = request.app.exception_handlers
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            return await handler(request, exc)
+    raise exc  # unreachable: install() registers a handler for Exception
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:

@@ -38,6 +38,7 @@ from ..sparql.negotiate import choose, graph_offers
 from .context import AppContext
 from .errors import ApiError, error_body
 from .protocol import query_pairs, read_body
+from .sparql import answer_response
 
 # GSP exchanges graphs (triples): TriG would add nothing but named-graph syntax.
 OFFERS = [(mt, name) for mt, name in graph_offers() if name != "trig"]
@@ -295,8 +296,7 @@ async def _read(request: Request, target: Target) -> Response:
         raise ApiError(413, "result_too_large", f"{target.label} serializes to more than "
                        f"{ctx.settings.max_result_bytes} bytes (CLAIMGRAPH_MAX_RESULT_BYTES); page through it with "
                        "/sparql with ORDER BY and LIMIT/OFFSET", parameter="graph") from None
-    headers = {"Vary": "Accept", "X-Cache": "hit" if answer.cached else "miss"}
-    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
+    return answer_response(answer)
 
 
 def _headless(response: Response) -> Response:

@@ -18,13 +18,9 @@ from ..web.pages import Pages
 from .openapi_doc import complete
 from .routing import add_route
 
-# The SPARQL Protocol endpoint: a plain Starlette route, first in the table. Its handler reads the
-# raw request itself (the protocol allows the same parameter in the URL and the body, repeats and
-# several body types), so FastAPI's parameter solving would add ~100 µs a query and nothing else;
-# openapi_doc.py documents it. (path, methods, handler, name)
-PROTOCOL_ROUTES: list[tuple[str, list[str], Callable[..., Any], str]] = [
-    ("/sparql", ["GET", "POST"], sparql.sparql_endpoint, "sparql"),
-]
+# Paths answered by an ASGI app of their own, in front of the routing (api/app.py mounts them):
+# /sparql reads the protocol's parameters from the raw request; openapi_doc.py documents it.
+MOUNTED: dict[str, Callable[..., Any]] = {"/sparql": sparql.SparqlEndpoint()}
 
 # (path, methods, handler, name, include in OpenAPI)
 ROUTES: list[tuple[str, list[str], Callable[..., Any], str, bool]] = [
@@ -47,8 +43,6 @@ ROUTERS += [web.build_router]
 def mount(app: FastAPI) -> None:
     # The web app's renderer, for the HTML of Linked Data and named-query pages (api/ never imports web/).
     app.state.ctx.html = Pages
-    for path, methods, handler, name in PROTOCOL_ROUTES:
-        app.add_route(path, handler, methods=methods, name=name, include_in_schema=False)
     for path, methods, handler, name, in_schema in ROUTES:
         add_route(app, path, handler, methods, name, include_in_schema=in_schema)
     for router in ROUTERS:
