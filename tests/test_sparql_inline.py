@@ -1,4 +1,4 @@
-"""Inline evaluation of provably cheap queries (sparql/cheap.py, SparqlEngine._try_inline).
+"""Inline evaluation of queries proven bounded (sparql/bounded.py, SparqlEngine._run_inline_plan).
 
 The classifier must accept the benchmark's point and join lookups and refuse
 every shape whose cost is not bounded before it starts; the bound must hold on
@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench.scenarios import scenarios
-from claimgraph.sparql import cheap
+from claimgraph.sparql import bounded
 from support.hostile_queries import CLOSURE_CROSS, CROSS, MEMORY_HOG, tricks
 from support.liveserver import LiveServer, assert_error, start_server, writable_copy
 
@@ -36,7 +36,7 @@ ENV = {"CLAIMGRAPH_MAX_RESULT_BYTES": str(CAP), "CLAIMGRAPH_WORKERS": "1", "CLAI
 @pytest.mark.parametrize("name", ["point", "point-unique", "join", "join-unique"])
 def test_the_benchmark_lookups_are_classified_cheap(name: str) -> None:
     scenario = next(s for s in scenarios(BASE, 3) if s.name == name)
-    plan = cheap.classify(scenario.text(0, "n1"))
+    plan = bounded.classify(scenario.text(0, "n1"))
     assert plan is not None
     assert plan.patterns[0].subject and plan.patterns[0].subject.startswith(BASE)
 
@@ -78,13 +78,13 @@ UNBOUNDED = {
     "DESCRIBE": "DESCRIBE <urn:a>",
     "undeclared prefix": "SELECT * WHERE { x:a ?p ?o }",
     "too many patterns": "SELECT * WHERE { <urn:a> <urn:p> ?o0 . " + " ".join(
-        f"?o{i} <urn:p> ?o{i + 1} ." for i in range(cheap.MAX_PATTERNS)) + " }",
+        f"?o{i} <urn:p> ?o{i + 1} ." for i in range(bounded.MAX_PATTERNS)) + " }",
 }
 
 
 @pytest.mark.parametrize("name", sorted(UNBOUNDED))
 def test_unbounded_or_unanalysed_shapes_go_to_the_workers(name: str) -> None:
-    assert cheap.classify(UNBOUNDED[name]) is None
+    assert bounded.classify(UNBOUNDED[name]) is None
 
 
 @pytest.mark.parametrize("name, text", [
@@ -96,16 +96,16 @@ def test_unbounded_or_unanalysed_shapes_go_to_the_workers(name: str) -> None:
     *[(f"SERVICE {k}", v) for k, v in tricks("http://127.0.0.1:9/").items()],
 ])
 def test_every_hostile_class_of_the_safety_tests_is_refused(name: str, text: str) -> None:
-    assert cheap.classify(text) is None
+    assert bounded.classify(text) is None
 
 
 def test_simple_filters_orders_and_limits_are_accepted() -> None:
     text = ('PREFIX ex: <urn:x:> SELECT DISTINCT ?o WHERE { ex:a ex:p ?o ; a ex:T . ?o ex:q "v"@en , 3 . '
             'FILTER(STR(?o) != "z" && LANG(?o) = "" || !isIRI(?o)) } ORDER BY DESC(?o) LIMIT 5 OFFSET 1')
-    plan = cheap.classify(text)
+    plan = bounded.classify(text)
     assert plan is not None and len(plan.patterns) == 4
-    assert plan.patterns[1].predicate == cheap.RDF_TYPE
-    assert cheap.classify("ASK { <urn:a> ?p ?o }") is not None
+    assert plan.patterns[1].predicate == bounded.RDF_TYPE
+    assert bounded.classify("ASK { <urn:a> ?p ?o }") is not None
 
 
 # -- the bound, on pathological data ------------------------------------------------------------
@@ -132,31 +132,31 @@ def hub_store() -> ox.Store:
 
 def fanout_of(store: ox.Store) -> dict[str, int]:
     results = []
-    for sparql in (cheap.FANOUT_QUERY, cheap.OUTDEGREE_QUERY, cheap.LONGEST_QUERY):
+    for sparql in (bounded.FANOUT_QUERY, bounded.OUTDEGREE_QUERY, bounded.LONGEST_QUERY):
         out = store.query(sparql, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
         results.append(json.loads(out)["results"]["bindings"])
-    return cheap.parse_fanout(*results)
+    return bounded.parse_fanout(*results)
 
 
 def test_the_fanout_table_is_the_most_quads_one_subject_has(hub_store: ox.Store) -> None:
     table = fanout_of(hub_store)
     assert table["urn:has"] == HUB_SIZE and table["urn:hasClaim"] == 3 and table["urn:type"] == 1
-    assert table[cheap.ANY] == HUB_SIZE and table[cheap.LONGEST] == len(f"x {HUB_SIZE - 1}")
+    assert table[bounded.ANY] == HUB_SIZE and table[bounded.LONGEST] == len(f"x {HUB_SIZE - 1}")
 
 
 def test_a_hub_subject_is_refused_and_a_hub_object_costs_nothing(hub_store: ox.Store) -> None:
     table = fanout_of(hub_store)
-    big = cheap.classify("SELECT ?o WHERE { <urn:big> <urn:has> ?o } LIMIT 1")
-    assert big is not None and cheap.work_bound(big, hub_store, table, 2048) is None
-    through_big = cheap.classify("SELECT * WHERE { <urn:art> <urn:hasClaim> ?c . ?c ?p ?o }")
-    assert through_big is not None and cheap.work_bound(through_big, hub_store, table, 2048) is None
+    big = bounded.classify("SELECT ?o WHERE { <urn:big> <urn:has> ?o } LIMIT 1")
+    assert big is not None and bounded.work_bound(big, hub_store, table, 2048) is None
+    through_big = bounded.classify("SELECT * WHERE { <urn:art> <urn:hasClaim> ?c . ?c ?p ?o }")
+    assert through_big is not None and bounded.work_bound(through_big, hub_store, table, 2048) is None
     # Each claim is also a member of a 100k-quad class: the bound ignores in-degree, and so,
     # as the proof says, does Oxigraph's join order: the query is as fast as a point lookup.
     text = ("SELECT ?c ?l WHERE { <urn:art> <urn:hasClaim> ?c . ?c <urn:type> <urn:Hub> ; <urn:label> ?l "
             "FILTER(?l != 'z') } ORDER BY ?c")
-    plan = cheap.classify(text)
+    plan = bounded.classify(text)
     assert plan is not None
-    bound = cheap.work_bound(plan, hub_store, table, 2048)
+    bound = bounded.work_bound(plan, hub_store, table, 2048)
     assert bound is not None and bound <= 3 * 3
     hub_scan = "SELECT ?c WHERE { ?c <urn:type> <urn:Hub> }"
     started = time.perf_counter()
@@ -170,14 +170,14 @@ def test_a_hub_subject_is_refused_and_a_hub_object_costs_nothing(hub_store: ox.S
 
 
 def test_long_literals_shrink_what_may_run_inline() -> None:
-    plan = cheap.classify("SELECT * WHERE { <urn:a> ?p ?o }")
+    plan = bounded.classify("SELECT * WHERE { <urn:a> ?p ?o }")
     store = ox.Store()
     store.extend([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode(f"urn:p{i}"), ox.Literal("x"), ox.NamedNode("urn:g"))
                   for i in range(10)])
     assert plan is not None
-    assert cheap.work_bound(plan, store, {cheap.LONGEST: 10, cheap.ANY: 10}, 2048) == 10
-    assert cheap.work_bound(plan, store, {cheap.LONGEST: 10_000_000, cheap.ANY: 10}, 2048) is None
-    assert cheap.work_bound(plan, store, {cheap.ANY: 10}, 2048) is None  # no measurement, no inline
+    assert bounded.work_bound(plan, store, {bounded.LONGEST: 10, bounded.ANY: 10}, 2048) == 10
+    assert bounded.work_bound(plan, store, {bounded.LONGEST: 10_000_000, bounded.ANY: 10}, 2048) is None
+    assert bounded.work_bound(plan, store, {bounded.ANY: 10}, 2048) is None  # no measurement, no inline
 
 
 # -- a real server: inline answers equal worker answers ------------------------------------------
@@ -225,7 +225,7 @@ def warm(servers: tuple[LiveServer, LiveServer]) -> tuple[LiveServer, LiveServer
 
 def wait_for_memory_copy(client: httpx.Client) -> int:
     """Quads in the server's in-memory copy of its store (store/mirror.py), once it has one: a
-    version is copied after it has been served for a second, on a query proven cheap."""
+    version is copied after it has been served for a second, on a query proven bounded."""
     deadline = time.monotonic() + 20
     n = 0
     while True:
@@ -297,7 +297,7 @@ def test_inline_answers_are_the_workers(warm, built_store, accept: str) -> None:
 
 
 def test_workers_scan_their_own_in_memory_copy_and_answer_alike(warm, built_store) -> None:
-    """Queries not proven cheap (full scans, aggregates) run in the workers, which read an
+    """Queries not proven bounded (full scans, aggregates) run in the workers, which read an
     in-memory copy of a small store once they have served it for a second (store/mirror.py)."""
     inline, _worker = warm
     # Over rdf:type only: the write test adds no type, whichever runs first.
@@ -358,14 +358,14 @@ def test_inline_errors_have_the_workers_shapes(warm, built_store) -> None:
     big = rows[0]["s"].value  # the subject with the most quads: its description is over CAP bytes
     too_big = f"SELECT ?p ?o WHERE {{ <{big}> ?p ?o FILTER(?p != <urn:x:n>) }}"
     with inline.client() as a, worker.client() as b:
-        assert cheap.classify(too_big) is not None
+        assert bounded.classify(too_big) is not None
         before = counter(a, "claimgraph_queries_failed_total")
         ra, rb = ask(a, too_big), ask(b, too_big)
         ea = assert_error(ra, 413, code="result_too_large")
         assert ea == assert_error(rb, 413, code="result_too_large") and str(CAP) in ea["message"]
         assert counter(a, "claimgraph_queries_failed_total") == before + 1
         broken = f"SELECT ?p WHERE {{ <{big}> ?p ?o FILTER(?o = ) }}"  # the classifier's shape, bad syntax
-        assert cheap.classify(broken) is not None
+        assert bounded.classify(broken) is not None
         ra, rb = ask(a, broken), ask(b, broken)
         assert assert_error(ra, 400, parameter="query", code="syntax_error") == \
             assert_error(rb, 400, parameter="query", code="syntax_error")
@@ -376,7 +376,7 @@ def test_inline_errors_have_the_workers_shapes(warm, built_store) -> None:
 def test_a_write_is_seen_at_once_and_inline_resumes_after_it(warm) -> None:
     inline, _worker = warm
     text = "SELECT ?o WHERE { <urn:x:inline-write> <urn:x:p> ?o }"
-    assert cheap.classify(text) is not None
+    assert bounded.classify(text) is not None
     with inline.client() as c:
         assert ask(c, text).json()["results"]["bindings"] == []
         update = f'INSERT DATA {{ GRAPH <{BASE}graph/inline-test> {{ <urn:x:inline-write> <urn:x:p> "new" }} }}'

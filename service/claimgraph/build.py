@@ -60,11 +60,6 @@ class BuildReport:
     search_rows: int = 0   # rows of the new version's search index (store/search_index.py)
     unchanged: bool = False   # nothing to do: the live version stayed
 
-    @property
-    def total_seconds(self) -> float:
-        return sum(self.seconds.values())
-
-
 _BLANK = re.compile(rb"_:\S+")
 
 
@@ -126,7 +121,7 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
     inferred = report.triples_per_graph.get(compiled.reg.mint.graph("inferred"), 0)
     report.reasoner = _reasoner_line(compiled, inferred)
     log(f"  reasoner: {report.reasoner}")
-    log(f"loading into a new store beside {settings.store} …")
+    log(f"updating the store at {settings.store} …")
     cache = cache_root(settings.store)
     staging = cache / f"build-{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=True)

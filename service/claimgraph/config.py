@@ -87,12 +87,12 @@ class Settings:
     # Serve repeated /sparql requests from a response cache in front of the app
     # (serve/response_cache.py); CLAIMGRAPH_FAST_PATH=0 sends every request through the app.
     fast_path: bool = field(default_factory=lambda: _env("FAST_PATH", "1").lower() not in ("0", "false", "no", "off"))
-    # Answer user queries proven cheap (sparql/cheap.py: triple-pattern trees from constant
+    # Answer user queries proven bounded (sparql/bounded.py: triple-pattern trees from constant
     # subjects, bounded by counted quads) in the server process, skipping the worker round trip;
     # CLAIMGRAPH_INLINE=0 sends every user query to the workers.
     inline: bool = field(default_factory=lambda: _env("INLINE", "1").lower() not in ("0", "false", "no", "off"))
     # Stores of at most this many quads are copied into memory in each serving process, and the
-    # queries answered there (proven cheap, above) read the copy: half the time of the disk store.
+    # queries answered there (proven bounded, above) read the copy: half the time of the disk store.
     # Regular query workers copy them too, within a share of their cap (sparql/worker.py), for their
     # scans. ~470 bytes a quad held per copy; 0: always read the disk store (store/mirror.py).
     memory_quads: int = field(default_factory=lambda: _env_int("MEMORY_QUADS", 250_000))

@@ -20,17 +20,21 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
-from ..sparql.engine import QueryFailure
+from ..failure import Failure
 
 log = logging.getLogger("claimgraph.http")
 
 
-class ApiError(Exception):
+class ApiError(Failure):
+    """A request the HTTP layer refuses, with any headers the answer needs (Allow, WWW-Authenticate)."""
+
     def __init__(self, status: int, code: str, message: str, parameter: str | None = None,
                  headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.parameter = status, code, message, parameter
+        super().__init__(status, code, message, parameter)
         self.headers = headers or {}
+
+    def http_headers(self) -> dict[str, str]:
+        return {**super().http_headers(), **self.headers}
 
 
 def error_body(status: int, code: str, message: str, parameter: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -75,15 +79,10 @@ async def respond(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(request: Request, exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.parameter, exc.headers,
+    @app.exception_handler(Failure)
+    async def _failure(request: Request, exc: Failure) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.parameter, exc.http_headers() or None,
                               head=request.method == "HEAD")
-
-    @app.exception_handler(QueryFailure)
-    async def _query(request: Request, exc: QueryFailure) -> Response:
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-        return error_response(exc.status, exc.code, exc.message, exc.parameter, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

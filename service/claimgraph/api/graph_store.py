@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..failure import Failure
 from ..sparql.engine import QueryFailure
 from ..sparql.formats import GRAPH_FORMATS
 from ..sparql.negotiate import choose, graph_offers
@@ -319,13 +320,10 @@ async def graph_store(request: Request) -> Response:
             response = await _delete(request, target)
         else:  # the routes table only lets the methods above through
             raise ApiError(405, "method_not_allowed", f"{method} is not allowed on /store")
-    except (ApiError, QueryFailure) as exc:
+    except Failure as exc:
         if method != "HEAD":
             raise
         # Built here rather than by the shared handler so HEAD keeps GET's headers.
-        extra = dict(getattr(exc, "headers", {}) or {})
-        if getattr(exc, "retry_after", None):
-            extra["Retry-After"] = str(exc.retry_after)
         response = JSONResponse(error_body(exc.status, exc.code, exc.message, exc.parameter),
-                                status_code=exc.status, headers=extra)
+                                status_code=exc.status, headers=exc.http_headers())
     return _headless(response) if method == "HEAD" else response

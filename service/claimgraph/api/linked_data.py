@@ -29,7 +29,7 @@ from ..sparql.negotiate import choose
 from .context import AppContext
 from .errors import ApiError
 from .rest import describe as rdf
-from .rest import shapes
+from .rest import records
 from .rest.common import CachedRoute, addresses
 from .rest.entities import entity_item
 from .rest.envelope import CONTEXT_PATH
@@ -160,7 +160,7 @@ class LinkedData:
         parts, addr, engine = self.addr.parts(iri), self.addr, self.ctx.engine
         types = view.types()
         if str(CG.Claim) in types:
-            claim = shapes.claim_row(view, addr)
+            claim = records.claim_row(view, addr)
             s, spans = claim.get("sentence") or {}, []
             if "begin" in s:
                 q, h = claim.get("quote") or {}, claim.get("hedge") or {}
@@ -173,17 +173,17 @@ class LinkedData:
         if len(parts) == 2 and parts[0] == "entity" and view.one(str(CG.registerId)) is not None:
             return {"kind": "entity", "entity": entity_item(self.ctx, iri)}
         if str(CG.Sentence) in types:
-            row = shapes.sentence_row(view, addr)
+            row = records.sentence_row(view, addr)
             mentions = engine.run_trusted(MENTIONS_IN_SENTENCE, {"sentence": ox.NamedNode(iri)})
-            rows = [shapes.mention_row(r, addr) for r in mentions]
+            rows = [records.mention_row(r, addr) for r in mentions]
             spans = [(m["begin"] - row["begin"], m["end"] - row["begin"], "mention") for m in rows
                      if "begin" in m and "begin" in row]
             claims = [r["claim"].value for r in engine.run_trusted(CLAIMS_IN_SENTENCE, {"sentence": ox.NamedNode(iri)})]
             return {"kind": "sentence", "sentence": row, "mentions": rows, "spans": spans,
-                    "claims": [shapes.claim_row(v, addr) for v in load_views(engine, claims[:200])],
+                    "claims": [records.claim_row(v, addr) for v in load_views(engine, claims[:200])],
                     "title": f"Sentence {row.get('position', '')}"}
         if str(CG.Article) in types:
-            return {"kind": "article", "article": shapes.article_row(view, addr)}
+            return {"kind": "article", "article": records.article_row(view, addr)}
         return {}
 
     # -- the ontology --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
     plan      answered from the cache, run inline, or sent to a worker
     execute   that plan, under the deadline
 
-User queries run in killable worker processes, except those sparql/cheap.py
+User queries run in killable worker processes, except those sparql/bounded.py
 PROVES bounded before they start (a tree of triple patterns hanging from
 constant subjects, whose rows are bounded by counted root quads and the
 store's measured per-predicate fan-out): those run inline, saving the ~170 µs
@@ -37,9 +37,10 @@ from typing import Any, Mapping
 import pyoxigraph as ox
 
 from ..config import Settings
+from ..failure import Failure
 from ..store.locator import StoreLocator
 from ..store.mirror import MemoryMirror
-from . import cheap
+from . import bounded
 from .cache import AnswerCache
 from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
 from .gate import GateError, Limits, Verdict, check
@@ -51,7 +52,7 @@ from .prefixes import with_prefixes
 from .syntax_errors import explain, located
 from .worker import _TooBig, too_large
 
-# Inline queries (sparql/cheap.py): at most INLINE_BUDGET rows / index lookups, proven before they
+# Inline queries (sparql/bounded.py): at most INLINE_BUDGET rows / index lookups, proven before they
 # start. pyoxigraph parses, plans, runs and serializes the benchmark's point lookup in ~90 µs and its
 # 6-pattern join in ~400 µs; a worker round trip adds ~170 µs of pipe and wake-ups. Up to
 # INLINE_DIRECT rows the query runs on the event loop: handing the 6-pattern join to a thread (the GIL
@@ -69,8 +70,6 @@ _RESPONSE_HIT = _OK + (("claimgraph_cache_hits_total", ()), ("claimgraph_fast_pa
 # when every cached answer is stale, skips the lexer): texts up to this long, this many of them.
 VERDICT_TEXT = 4096
 VERDICT_ENTRIES = 4096
-_OX_SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                        "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 log = logging.getLogger("claimgraph.query")
 
@@ -84,16 +83,8 @@ class Answer:
     cached: bool = False
 
 
-@dataclass
-class QueryFailure(Exception):
-    status: int
-    code: str
-    message: str
-    parameter: str | None = None
-    retry_after: int | None = None
-
-    def __str__(self) -> str:
-        return self.message
+class QueryFailure(Failure):
+    """A user query that was refused or did not finish, as the client is told."""
 
 
 class SparqlEngine:
@@ -266,7 +257,7 @@ class SparqlEngine:
 
     async def gate(self, text: str, shift: int = 0) -> tuple[Verdict, Any]:
         """Stage 1: the safety gate (sparql/gate.py) on every query, and whether it may run inline:
-        (verdict, cheap.classify's plan or None). Remembered per exact text, never per shape."""
+        (verdict, bounded.classify's plan or None). Remembered per exact text, never per shape."""
         known = self._verdicts.get(text)
         if known is not None:
             return known
@@ -283,7 +274,7 @@ class SparqlEngine:
                                parameter="query") from None
         plan = None
         if self._inline_candidate(verdict):
-            plan = cheap.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
+            plan = bounded.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
         verdict.lexed = None  # the tokens are not kept: a long query's would outweigh its text
         if len(text) <= VERDICT_TEXT:
             if len(self._verdicts) >= VERDICT_ENTRIES:
@@ -359,7 +350,7 @@ class SparqlEngine:
             media += "; charset=utf-8"
         return Answer(200, media, body)
 
-    # -- inline evaluation of provably cheap queries ----------------------------
+    # -- inline evaluation of queries proven bounded ----------------------------
 
     def _fanout_for(self, store_dir: Path) -> dict[str, int] | None:
         key = (str(store_dir), self.generation)
@@ -374,7 +365,7 @@ class SparqlEngine:
         table: dict[str, int] | None = None
         try:
             results = []
-            for sparql in (cheap.FANOUT_QUERY, cheap.OUTDEGREE_QUERY, cheap.LONGEST_QUERY):
+            for sparql in (bounded.FANOUT_QUERY, bounded.OUTDEGREE_QUERY, bounded.LONGEST_QUERY):
                 job = {"query": sparql, "store_dir": key[0], "default_graph": None, "named_graphs": None,
                        "solution_format": "json", "graph_format": "turtle",
                        "max_bytes": 16 << 20, "services": False}  # one row per predicate: not the user's cap
@@ -382,7 +373,7 @@ class SparqlEngine:
                 if reply[0] != "ok":
                     raise RuntimeError(f"{reply[2]}: {reply[3]}")
                 results.append(json.loads(reply[3])["results"]["bindings"])
-            table = cheap.parse_fanout(*results)
+            table = bounded.parse_fanout(*results)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - then this store version gets no inline queries
@@ -398,7 +389,7 @@ class SparqlEngine:
         # Straight to bytes (a Python writer costs 10-30 µs a query): work_bound has already capped
         # the rows times the longest literal, so the whole answer fits in memory; the user's byte
         # cap is then applied as a worker applies it.
-        body = result.serialize(format=_OX_SOLUTION_FORMATS[fmt])
+        body = result.serialize(format=SOLUTION_FORMATS[fmt][1])
         if len(body) > self.settings.max_result_bytes:
             raise _TooBig()
         return ("boolean" if isinstance(result, ox.QueryBoolean) else "solutions"), fmt, body
@@ -406,7 +397,7 @@ class SparqlEngine:
     def _inline_candidate(self, verdict: Verdict) -> bool:
         return self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services
 
-    def _inline_plan(self, plan: cheap.Plan, store_dir: Path) -> tuple[ox.Store, int] | None:
+    def _inline_plan(self, plan: bounded.Plan, store_dir: Path) -> tuple[ox.Store, int] | None:
         """The store to run the query on and the proven bound on its work, or None: no proof."""
         store = self._inline_store()
         if self._inline is None or self._inline[0] != store_dir:
@@ -420,11 +411,11 @@ class SparqlEngine:
         if fanout is None:
             return None
         counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
-        bound = cheap.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
+        bound = bounded.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
         return None if bound is None else (store, bound)
 
-    async def _run_inline_plan(self, verdict: Verdict, plan: cheap.Plan, fmt: str, store_dir: Path) -> Answer | None:
-        """Stage 4 for a query proven cheap (sparql/cheap.py): the answer, or None (no proof for this
+    async def _run_inline_plan(self, verdict: Verdict, plan: bounded.Plan, fmt: str, store_dir: Path) -> Answer | None:
+        """Stage 4 for a query proven bounded (sparql/bounded.py): the answer, or None (no proof for this
         store yet, or something unexpected), which sends it to a worker."""
         text = verdict.text
         try:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from ..failure import Failure
 from .lexer import (LexError, Token, TooManyTokens, decode_iri, decode_local, has_codepoint_escapes, tokenize,
                     unescape_codepoints)
 
@@ -39,14 +40,10 @@ class Limits:
 
 
 @dataclass
-class GateError(Exception):
-    status: int
-    code: str
-    message: str
-    pos: int | None = None  # offset in the checked text of what the message is about
+class GateError(Failure):
+    """A query or update the gate refuses before anything runs it."""
 
-    def __str__(self) -> str:
-        return self.message
+    pos: int | None = None  # offset in the checked text of what the message is about
 
 
 @dataclass
@@ -57,7 +54,7 @@ class Verdict:
     loads: list[str] = field(default_factory=list)
     tokens: int = 0
     depth: int = 0
-    # The tokens of the text as received, for later readers (sparql/cheap.py) not to lex it again.
+    # The tokens of the text as received, for later readers (sparql/bounded.py) not to lex it again.
     lexed: list[Token] | None = field(default=None, repr=False, compare=False)
 
 

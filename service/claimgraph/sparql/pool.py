@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
+from ..failure import Failure
 from ..namespaces import PREFIXES
 from . import worker as worker_module
 
@@ -31,15 +32,8 @@ _ctx = mp.get_context("spawn")
 log = logging.getLogger("claimgraph.pool")
 
 
-@dataclass
-class PoolError(Exception):
-    status: int
-    code: str
-    message: str
-    retry_after: int | None = None
-
-    def __str__(self) -> str:
-        return self.message
+class PoolError(Failure):
+    """No worker answered: the queue was full, the deadline passed, or the worker died."""
 
 
 @dataclass(frozen=True)

@@ -188,71 +188,69 @@ def _os_error(exc: OSError, job: dict[str, Any], network: str) -> tuple[int, str
     return 503, "store_unavailable", f"the store could not be read: {text}"
 
 
-def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None) -> None:
-    options = options or {}
-    _prepare_process(memory_mb)
-    network = isolate_network() if options.get("isolate") else "shared (allow-listed SERVICE)"
-    _watch_parent()  # after unshare: a user namespace can only be entered single-threaded
+class QueryWorker:
+    """One worker's state: its store, its in-memory copy, and how it answers a job."""
 
-    import pyoxigraph as ox
+    def __init__(self, conn: Connection, memory_mb: int, options: dict[str, Any], network: str):
+        from ..store.mirror import MemoryMirror
 
-    from ..store.mirror import MemoryMirror
-    from .rdf_writer import write_rdf
+        self.conn, self.memory_mb, self.network = conn, memory_mb, network
+        self.prefixes: dict[str, str] = options.get("prefixes") or {}
+        self.store: Any = None
+        self.store_dir: str | None = None
+        self.memory_quads = int(options.get("memory_quads", 0))
+        self.mirror = MemoryMirror(0)  # sized by serve(), once the store the worker starts on is open
+        self.idle_dir: str | None = None  # the version to copy while idle (set once started)
 
-    prefixes: dict[str, str] = options.get("prefixes") or {}
+    def open(self, store_dir: str) -> None:
+        """Open `store_dir` read-only (OSError if it cannot be)."""
+        import pyoxigraph as ox
 
-    _limit_memory(memory_mb)
-    store = None
-    store_dir = None
-    warm = options.get("store_dir")
-    if warm:
-        # Prove, before taking any query, that the store opens under the memory cap.
+        self.store = None
+        self.store = ox.Store.read_only(store_dir)
+        self.store_dir = store_dir
+
+    def serve(self, idle_copy: bool) -> None:
+        """Answer jobs until the pipe closes or a None job arrives."""
+        from ..store.mirror import MemoryMirror
+
+        # Whole-store scans read an in-memory copy of small stores (~20% less CPU for a COUNT over
+        # 93k quads), made in a thread while the worker waits for jobs, sized (with the store open)
+        # so that the copy is never what a query runs out of (_copy_budget).
+        self.mirror = MemoryMirror(_copy_budget(self.memory_quads, self.memory_mb))
+        # Only the version the worker starts on is copied while idle: a later one (a write's snapshot)
+        # waits for a second reply, so a burst of writes does not have every worker copy each version.
+        if idle_copy and self.store is not None:
+            self.idle_dir = self.store_dir
+            self.mirror.get(Path(self.store_dir), self.store, start=False)  # due for a copy once settled
+        while True:
+            try:
+                if self.idle_dir is not None and self.store_dir == self.idle_dir:
+                    _copy_when_idle(self.conn, self.mirror, Path(self.idle_dir), self.store)
+                job = self.conn.recv()
+            except (EOFError, OSError):
+                return
+            if job is None:
+                return
+            self.conn.send(self.answer(job))
+            self.copy_between_jobs()
+
+    def answer(self, job: dict[str, Any]) -> tuple[Any, ...]:
+        """The reply to one job: ("ok", kind, format, body, quads of the copy that answered or 0), or
+        ("error", status, code, message). Serialized completely first: never half a body."""
+        import pyoxigraph as ox
+
+        from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
+        from .rdf_writer import write_rdf
+
         try:
-            store = ox.Store.read_only(warm)
-            store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
-            store_dir = warm
-        except (OSError, MemoryError) as exc:
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-            return
-    # Whole-store scans read an in-memory copy of small stores (~20% less CPU for a COUNT over 93k
-    # quads), made in a thread while the worker waits for jobs, sized so that the copy is never
-    # what a query runs out of (_copy_budget).
-    mirror = MemoryMirror(_copy_budget(int(options.get("memory_quads", 0)), memory_mb))
-    solution_formats = {
-        "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-        "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-    }
-    graph_formats = {
-        "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
-        "trig": ox.RdfFormat.TRIG, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
-    }
-    conn.send(("ready", os.getpid(), {"network": network, "vm_mb": _vm_mb(), "memory_mb": memory_mb}))
-    # Only the version the worker starts on is copied while idle: a later one (a write's snapshot)
-    # waits for a second reply, so a burst of writes does not have every worker copy each version.
-    idle_dir = store_dir if store is not None and options.get("idle_copy") else None
-    if idle_dir is not None:
-        mirror.get(Path(idle_dir), store, start=False)  # served from now: due for a copy once settled
-    while True:
-        try:
-            if idle_dir is not None and store is not None and store_dir == idle_dir:
-                _copy_when_idle(conn, mirror, Path(idle_dir), store)
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        try:
-            wanted_dir = job["store_dir"]
-            if store is None or store_dir != wanted_dir:
-                store = None
+            if self.store is None or self.store_dir != job["store_dir"]:
                 try:
-                    store = ox.Store.read_only(wanted_dir)
+                    self.open(job["store_dir"])
                 except OSError as exc:
-                    conn.send(("error", 503, "store_unavailable", f"the store could not be opened: {exc}"))
-                    continue
-                store_dir = wanted_dir
-            copy = mirror.get(Path(store_dir), store, start=False)
-            source = copy if copy is not None else store
+                    return ("error", 503, "store_unavailable", f"the store could not be opened: {exc}")
+            copy = self.mirror.get(Path(self.store_dir), self.store, start=False)
+            source = copy if copy is not None else self.store
             kwargs: dict[str, Any] = {"base_iri": job.get("base_iri")}
             if job.get("default_graph"):
                 kwargs["default_graph"] = [ox.NamedNode(g) for g in job["default_graph"]]
@@ -261,43 +259,59 @@ def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None
             if job.get("named_graphs"):
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
             result = source.query(job["query"], **kwargs)
-            # Serialize completely before answering: a reply is a whole body or an error, never half.
             out = _BoundedWriter(job["max_bytes"])
-            if isinstance(result, ox.QueryBoolean):
-                kind, fmt = "boolean", job["solution_format"]
-                result.serialize(out, solution_formats[fmt])
-            elif isinstance(result, ox.QuerySolutions):
-                kind, fmt = "solutions", job["solution_format"]
-                result.serialize(out, solution_formats[fmt])
+            if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+                fmt = job["solution_format"]
+                result.serialize(out, SOLUTION_FORMATS[fmt][1])
             else:
                 kind, fmt = "graph", job["graph_format"]
-                write_rdf(result, out, graph_formats[fmt], prefixes)
-            result = None
-            # Last: the quads of the in-memory copy that answered (0: the disk store did).
-            conn.send(("ok", kind, fmt, out.value(), mirror.quads if copy is not None else 0))
+                write_rdf(result, out, GRAPH_FORMATS[fmt][1], self.prefixes)
+            return ("ok", kind, fmt, out.value(), self.mirror.quads if copy is not None else 0)
         except _TooBig:
-            result = out = None  # type: ignore[assignment]
-            conn.send(("error", 413, "result_too_large",
-                       too_large(job["max_bytes"])))
+            return ("error", 413, "result_too_large", too_large(job["max_bytes"]))
         except SyntaxError as exc:
-            conn.send(("error", 400, "syntax_error", str(exc)))
+            return ("error", 400, "syntax_error", str(exc))
         except MemoryError:
-            result = out = None  # type: ignore[assignment]
-            conn.send(("error", 503, "memory_limit", "the query exceeded the worker's memory limit"))
+            return ("error", 503, "memory_limit", "the query exceeded the worker's memory limit")
         except OSError as exc:
-            conn.send(("error", *_os_error(exc, job, network)))
+            return ("error", *_os_error(exc, job, self.network))
         except (ValueError, TypeError) as exc:
-            conn.send(("error", 400, "bad_request", str(exc)))
+            return ("error", 400, "bad_request", str(exc))
         except Exception as exc:  # noqa: BLE001 - whatever the engine raises, the parent gets an answer
-            conn.send(("error", 400, "query_error", f"{type(exc).__name__}: {exc}"))
-        copy = source = None
-        if store is not None and store_dir is not None:
+            return ("error", 400, "query_error", f"{type(exc).__name__}: {exc}")
+
+    def copy_between_jobs(self) -> None:
+        """Start the copy of the store in use, if due. Between queries, with the reply out: a query's
+        own start never waits for a copy to begin (it is made in a thread, the GIL released)."""
+        if self.store is not None and self.store_dir is not None:
             try:
-                # Between queries, with the reply out: a query's own start is never what waits
-                # for the copy to begin (it is made in a thread, the GIL released).
-                mirror.get(Path(store_dir), store)
+                self.mirror.get(Path(self.store_dir), self.store)
             except Exception:  # noqa: BLE001 - no copy (MemoryMirror logs why): the disk answers
                 pass
+
+
+def main(conn: Connection, memory_mb: int, options: dict[str, Any] | None = None) -> None:
+    options = options or {}
+    _prepare_process(memory_mb)
+    network = isolate_network() if options.get("isolate") else "shared (allow-listed SERVICE)"
+    _watch_parent()  # after unshare: a user namespace can only be entered single-threaded
+
+    import pyoxigraph  # noqa: F401 - loaded (with the mirror's module, below) before the cap is set
+
+    worker = QueryWorker(conn, memory_mb, options, network)
+    _limit_memory(memory_mb)
+    warm = options.get("store_dir")
+    if warm:
+        # Prove, before taking any query, that the store opens under the memory cap.
+        try:
+            worker.open(warm)
+            worker.store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
+        except (OSError, MemoryError) as exc:
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+            return
+    conn.send(("ready", os.getpid(), {"network": network, "vm_mb": _vm_mb(), "memory_mb": memory_mb}))
+    worker.serve(bool(options.get("idle_copy")))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,8 @@
-"""The small interface between claimgraph and its RDF storage.
+"""The interface the CLI's `query` and `stats` read the store through (store/embedded.py).
 
-Everything above this line (CLI, HTTP, named queries) talks to a GraphStore;
-the embedded pyoxigraph store is one implementation, a remote SPARQL 1.1
-server is meant to be another, selected by configuration alone.
+The service does not use it yet: sparql/engine.py opens each store version with pyoxigraph
+itself (killable workers, inline queries, in-memory copies), and the build writes versions
+through store/swap.py. A remote SPARQL 1.1 backend is meant to come in below the engine.
 """
 
 from __future__ import annotations
@@ -28,8 +28,5 @@ class GraphStore(Protocol):
     def named_graphs(self) -> list[str]: ...
 
     def triple_counts(self) -> dict[str, int]: ...
-
-    @property
-    def version(self) -> str: ...
 
     def close(self) -> None: ...

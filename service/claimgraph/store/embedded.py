@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,11 +20,6 @@ class EmbeddedStore:
             raise FileNotFoundError(f"no built store at {self.path} (run `claimgraph build`)")
         self.dir = target
         self._store = ox.Store.read_only(str(target)) if read_only else ox.Store(str(target))
-        self._version = target.name
-
-    @property
-    def version(self) -> str:
-        return self._version
 
     @property
     def raw(self) -> ox.Store:
@@ -63,7 +57,3 @@ class EmbeddedStore:
     def close(self) -> None:
         # pyoxigraph closes on drop; dropping our reference is all we can do.
         self._store = None  # type: ignore[assignment]
-
-
-def open_store(path: Path | str, read_only: bool = True) -> EmbeddedStore:
-    return EmbeddedStore(Path(os.fspath(path)), read_only=read_only)

@@ -1,4 +1,4 @@
-"""What the pages show, read through the REST API's own query layer (rest/queries.py, rest/shapes.py).
+"""What the pages show, read through the REST API's own query layer (rest/queries.py, rest/records.py).
 
 No page has a query of its own for anything the REST API already answers: the reader's claims
 come from the same keyset page query as /api/claims?article=, its sentences and mentions from
@@ -15,7 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..api.context import AppContext
-from ..api.rest import shapes
+from ..api.rest import records
 from ..api.rest.articles import _article_item
 from ..api.rest.common import addresses, keyset_page, unique_by_id
 from ..api.rest.entities import entity_item
@@ -132,7 +132,7 @@ def _counts(ctx: AppContext) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, sparql in COUNTS.items():
         rows = ctx.engine.run_trusted(sparql)
-        words = shapes.ATTRIBUTIONS if name == "claims_by_voice" else {}
+        words = records.ATTRIBUTIONS if name == "claims_by_voice" else {}
         out[name] = [(words.get(py(r["k"]), py(r["k"])), py(r["n"])) for r in rows]
     return out
 
@@ -144,7 +144,7 @@ async def home(ctx: AppContext) -> dict[str, Any]:
 async def _home(ctx: AppContext) -> dict[str, Any]:
     addr = addresses(ctx)
     iris = await every(ctx, ARTICLES_PAGE, {"publisher": None}, {"publisher": None})
-    articles = [shapes.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    articles = [records.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
     counts = await asyncio.to_thread(_counts, ctx)
     counts["articles"] = len(articles)
     counts["claims"] = sum(n for _k, n in counts["claims_by_kind"])
@@ -176,12 +176,12 @@ async def _reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
             for d in details.get(str(r["o"]), [{}]):
                 by_claim.setdefault(r["s"].value, []).append({**d, **r})
         views = [node_view_rows(rs, iri) for iri, rs in by_claim.items()]
-        cards = [claim_card(shapes.claim_row(v, addr)) for v in views]
+        cards = [claim_card(records.claim_row(v, addr)) for v in views]
         return sorted(cards, key=lambda c: ((c.get("quote") or {}).get("begin", 0), c["id"]))
 
     def read_mentions() -> list[dict[str, Any]]:
         rows = ctx.engine.run_trusted(MENTIONS_OF_ARTICLE, {"article": node})
-        return unique_by_id(shapes.mention_row(r, addr) for r in rows)
+        return unique_by_id(records.mention_row(r, addr) for r in rows)
 
     # The two halves read the store independently: on two cores they overlap.
     claims, mentions = await asyncio.gather(asyncio.to_thread(read_claims), asyncio.to_thread(read_mentions))
@@ -236,7 +236,7 @@ async def _entity(ctx: AppContext, entity_id: str) -> dict[str, Any] | None:
     made = await every(ctx, claims_page(frozenset({"claimant"})), {"claimant": node}, {"claimant": entity_id})
     about = await every(ctx, claims_page(frozenset({"subject"})), {"subject": node}, {"subject": entity_id})
     views = await asyncio.to_thread(load_views, ctx.engine, list(dict.fromkeys(made + about)))
-    cards = {v.iri: claim_card(shapes.claim_row(v, addr)) for v in views}
+    cards = {v.iri: claim_card(records.claim_row(v, addr)) for v in views}
     return {"entity": item, "made": [cards[i] for i in made], "about": [cards[i] for i in about]}
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from ..api.context import AppContext
-from ..api.rest import shapes
+from ..api.rest import records
 from ..api.rest.common import addresses
 from ..api.rest.queries import EVENTS_PAGE
 from ..api.rest.views import load_views
@@ -43,7 +43,7 @@ def _year(value: Any, end: bool) -> float | None:
 async def _rows(ctx: AppContext) -> list[dict[str, Any]]:
     iris = await every(ctx, EVENTS_PAGE, dict(NO_FILTER), dict(NO_FILTER))
     addr = addresses(ctx)
-    return [shapes.event_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    return [records.event_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
 
 
 async def timeline(ctx: AppContext) -> dict[str, Any]:

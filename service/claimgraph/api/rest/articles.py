@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import ApiError
-from . import shapes
+from . import records
 from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, addresses, context, entity_filter, keyset_page,
                      nested, require, unique_by_id)
 from .entities import Cursor, Format, ItemFormat, Limit
@@ -23,7 +23,7 @@ from .views import CG, NIF, load_views, py
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
 Role = Literal["actor", "target", "partner", "subject", "source", "location", "other"]
-ROLE_IRI = {word: iri for iri, word in shapes.ROLES.items()}
+ROLE_IRI = {word: iri for iri, word in records.ROLES.items()}
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=80, description="The article's slug.")]
 ITEM_FORMAT = Query(description="json (default) or jsonld; or use Accept.")
 LIST_FORMAT = Query(description="json (default), jsonld or csv; or use Accept.")
@@ -46,7 +46,7 @@ async def list_articles(
     subs = {"publisher": await entity_filter(ctx, "publisher", publisher)}
     iris, nxt = await keyset_page(ctx, ARTICLES_PAGE, subs, filters, cursor, size)
     addr = addresses(ctx)
-    rows = [shapes.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    rows = [records.article_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
     return list_response(request, rows, fmt, size, nxt)
 
 
@@ -55,7 +55,7 @@ def _article_item(ctx: Any, iri: str) -> dict[str, Any] | None:
     v = load_views(engine, [iri])[0]
     if str(CG.Article) not in v.types():
         return None
-    item = shapes.article_row(v, addr)
+    item = records.article_row(v, addr)
     text = v.one(str(CG.text))
     if text is not None:
         t = load_views(engine, [text.value])[0]
@@ -84,18 +84,18 @@ async def get_article(request: Request, slug: SlugPath,
 
 def _mentions(engine: Any, addr: Any, sentence: str) -> tuple[list[dict[str, Any]], bool]:
     rows, cut = nested(engine.run_trusted(MENTIONS_IN_SENTENCE, {"sentence": ox.NamedNode(sentence)}), NESTED_LIMIT)
-    return unique_by_id(shapes.mention_row(r, addr) for r in rows), cut
+    return unique_by_id(records.mention_row(r, addr) for r in rows), cut
 
 
 def _sentence_rows(ctx: Any, iris: list[str], with_claims: bool) -> list[dict[str, Any]]:
     engine, addr = ctx.engine, addresses(ctx)
     out = []
     for v in load_views(engine, iris):
-        row = shapes.sentence_row(v, addr)
+        row = records.sentence_row(v, addr)
         row["mentions"], cut = _mentions(engine, addr, v.iri)
         claims = [r["claim"].value for r in engine.run_trusted(CLAIMS_IN_SENTENCE, {"sentence": ox.NamedNode(v.iri)})]
         if with_claims:
-            row["claimsInSentence"] = [shapes.claim_row(c, addr) for c in load_views(engine, claims[:NESTED_LIMIT])]
+            row["claimsInSentence"] = [records.claim_row(c, addr) for c in load_views(engine, claims[:NESTED_LIMIT])]
         else:
             row["claimsInSentence"] = [{"id": c, "claimId": addr.short(c), "href": addr.api(c)} for c in claims]
         if cut:

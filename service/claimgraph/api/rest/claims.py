@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import ApiError
-from . import shapes
+from . import records
 from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, _limit_of, addresses, article_filter, context,
                      entity_filter, keyset_page, views)
 from .entities import Cursor, Format, ItemFormat, Limit
@@ -23,8 +23,8 @@ router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute
 Kind = Literal["factual", "causal", "evaluative", "predictive", "normative"]
 Stance = Literal["favourable", "critical", "neutral", "mixed"]
 Attribution = Literal["own-voice", "reported"]
-STANCE_IRI = {word: iri for iri, word in shapes.STANCES.items()}
-ATTRIBUTION_IRI = {word: iri for iri, word in shapes.ATTRIBUTIONS.items()}
+STANCE_IRI = {word: iri for iri, word in records.STANCES.items()}
+ATTRIBUTION_IRI = {word: iri for iri, word in records.ATTRIBUTIONS.items()}
 
 
 def _id(description: str) -> Any:
@@ -109,7 +109,7 @@ async def list_claims(
     else:
         iris, nxt = await article_walk(ctx, filters, cursor, size)
     addr = addresses(ctx)
-    rows = [shapes.claim_row(v, addr) for v in await views(ctx, iris)]
+    rows = [records.claim_row(v, addr) for v in await views(ctx, iris)]
     return list_response(request, rows, fmt, size, nxt)
 
 
@@ -127,7 +127,7 @@ async def get_claim(
     if str(CG.Claim) not in v.types():
         raise ApiError(404, "not_found", f"article {article!r} has no claim {claim!r} "
                        f"(see /api/claims?article={article})", parameter="claim")
-    item = shapes.claim_row(v, addresses(ctx))
+    item = records.claim_row(v, addresses(ctx))
     sentence, quote = item.get("sentence") or {}, item.get("quote") or {}
     if "begin" in sentence and "begin" in quote:
         # Offsets of the quote (and hedge) inside the sentence's text, ready for highlighting.

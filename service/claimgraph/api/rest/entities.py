@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import shapes
+from . import records
 from .common import (CachedRoute, SLUG_PATTERN, addresses, context, keyset_page, nested, unique_by_id,
                      unknown_entity, views)
 from .envelope import check_known, choose_format, item_response, list_response, page_size
@@ -43,7 +43,7 @@ async def list_entities(
     iris, nxt = await keyset_page(ctx, ENTITIES_PAGE, {"type": ox.Literal(type) if type else None}, filters,
                                   cursor, size)
     addr = addresses(ctx)
-    rows = [shapes.entity_row(v, addr) for v in await views(ctx, iris)]
+    rows = [records.entity_row(v, addr) for v in await views(ctx, iris)]
     return list_response(request, rows, fmt, size, nxt)
 
 
@@ -51,7 +51,7 @@ def _brief_claim(r: dict[str, Any], addr: Any) -> dict[str, Any]:
     claim = py(r["claim"])
     return {"id": claim, "claimId": addr.short(claim), "href": addr.api(claim),
             "quote": {"text": py(r["quote"])}, "kind": py(r["kind"]),
-            "stance": shapes.STANCES.get(py(r["stance"])), "attribution": shapes.ATTRIBUTIONS.get(py(r["attribution"])),
+            "stance": records.STANCES.get(py(r["stance"])), "attribution": records.ATTRIBUTIONS.get(py(r["attribution"])),
             "claimant": {"id": py(r["claimant"]), "label": py(r["claimantLabel"])},
             "article": {"id": py(r["article"]), "href": addr.api(py(r["article"]))}}
 
@@ -67,21 +67,21 @@ def entity_item(ctx: Any, iri: str) -> dict[str, Any] | None:
     view = load_views(engine, [iri])[0]
     if not view.exists or view.one(str(CG.registerId)) is None:
         return None
-    item = shapes.entity_row(view, addr)
+    item = records.entity_row(view, addr)
     node = {"entity": ox.NamedNode(iri)}
     mentions, cut_m = nested(in_order(engine.run_trusted(MENTIONS_OF_ENTITY, node), "mention"), NESTED_LIMIT)
     # Each mention's entity is this one: leave it out of the nested rows.
     item["mentionedAs"] = [{k: v for k, v in m.items() if k != "entity"}
-                           for m in unique_by_id(shapes.mention_row(r, addr) for r in mentions)]
+                           for m in unique_by_id(records.mention_row(r, addr) for r in mentions)]
     claims, cut_c = nested(in_order(engine.run_trusted(CLAIMS_ABOUT_ENTITY, node), "claim"), NESTED_LIMIT)
     item["claimsAbout"] = [_brief_claim(r, addr) for r in claims]
     statements = [r["statement"].value for r in engine.run_trusted(STATEMENTS_ABOUT, node)][:NESTED_LIMIT]
-    item["statements"] = [shapes.statement_row(v, addr) for v in load_views(engine, statements)]
+    item["statements"] = [records.statement_row(v, addr) for v in load_views(engine, statements)]
     refs = sorted(r["reference"].value for r in engine.run_trusted(REFERENCES_TO, node))[:NESTED_LIMIT]
     ref_rows = []
     for v in load_views(engine, refs):
         is_event = str(CG.EventReference) in v.types()
-        ref_rows.append(shapes.event_row(v, addr) if is_event else shapes.policy_reference_row(v, addr))
+        ref_rows.append(records.event_row(v, addr) if is_event else records.policy_reference_row(v, addr))
     item["references"] = ref_rows
     item["truncated"] = {"mentionedAs": cut_m, "claimsAbout": cut_c}
     item["more"] = {"claims": f"/api/claims?subject={addr.short(iri)}"}

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...named.params import DATE
-from . import shapes
+from . import records
 from .common import CachedRoute, SLUG_PATTERN, addresses, article_filter, context, entity_filter, keyset_page
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, list_response, page_size
@@ -52,7 +52,7 @@ async def list_events(
             "from": ox.Literal(from_) if from_ else None, "to": ox.Literal(to) if to else None}
     iris, nxt = await keyset_page(ctx, EVENTS_PAGE, subs, filters, cursor, size)
     addr = addresses(ctx)
-    rows = [shapes.event_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
+    rows = [records.event_row(v, addr) for v in await asyncio.to_thread(load_views, ctx.engine, iris)]
     return list_response(request, rows, fmt, size, nxt)
 
 
@@ -60,10 +60,10 @@ def _policy_rows(ctx: Any, iris: list[str]) -> list[dict[str, Any]]:
     engine, addr = ctx.engine, addresses(ctx)
     rows = []
     for v in load_views(engine, iris):
-        row = shapes.entity_row(v, addr)
+        row = records.entity_row(v, addr)
         refs = sorted(r["reference"].value for r in engine.run_trusted(REFERENCES_TO, {"entity": ox.NamedNode(v.iri)}))
         uses = [u for u in load_views(engine, refs[:NESTED_LIMIT]) if str(CG.PolicyReference) in u.types()]
-        row["references"] = [shapes.policy_reference_row(u, addr) for u in uses]
+        row["references"] = [records.policy_reference_row(u, addr) for u in uses]
         rows.append(row)
     return rows
 

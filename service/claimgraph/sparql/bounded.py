@@ -311,7 +311,7 @@ def classify(text: str, max_patterns: int = MAX_PATTERNS, tokens: list[Token] | 
         return Plan(tuple(patterns))
     except (_Refuse, LexError, ValueError, KeyError, IndexError):
         return None
-    except Exception:  # noqa: BLE001 - e.g. the lexer's TooManyTokens: not cheap, a worker will judge it
+    except Exception:  # noqa: BLE001 - e.g. the lexer's TooManyTokens: no bound proven, a worker will judge it
         return None
 
 
