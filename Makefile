@@ -58,6 +58,7 @@ bench: $(VENV)/.bench build
 # examples per operation in CI).
 fuzz: setup
 	CLAIMGRAPH_ST_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi_conformance.py
+	CLAIMGRAPH_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_differential_paths.py
 
 # 8 clients for 30 minutes of mixed traffic (bench/soak.py); tests/test_soak.py runs 25 s of it.
 soak: build
