@@ -123,7 +123,7 @@ def measure(store: Path, requests: int = 60, base: str = "http://127.0.0.1:8000/
             names = [e["label"] for e in entities if e.get("label")]
             c.get("/api/search", params={"q": "warm up"})  # opens the index once, as any first search does
             # A server that has been up a while has measured its store's fan-out (what lets it
-            # answer provably cheap queries in-process, sparql/cheap.py): let it, as the first
+            # answer queries proven bounded in-process, sparql/bounded.py): let it, as the first
             # queries after a start do, before timing anything.
             for i in range(20):
                 c.get("/sparql", params={"query": f"ASK {{ ?s ?p {i} }}"},

@@ -4,12 +4,14 @@ build of the same data makes: after adding, changing and deleting articles."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from claimgraph.build import build
+from claimgraph.store import search_index
 from claimgraph.stream.cache import cache_root
 
 from support import scale_corpus
@@ -23,6 +25,22 @@ def quads(store: Path) -> set[tuple[str, ...]]:
         terms = [q.subject, q.predicate, q.object, q.graph_name]
         out.add(tuple("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in terms))
     return out
+
+
+def index_matches_store(store: Path) -> bool:
+    """The version's search index file holds exactly the rows a whole-store read gives (an
+    incremental build writes it from the previous version's file and the changed articles)."""
+    version = store.resolve()
+    path = search_index.index_path(store, version)
+    assert path is not None and path.is_file()
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        got = [r for t in search_index.TABLES.values()
+               for r in conn.execute(f"SELECT item, resource, field, text, label, detail FROM {t}")]
+    finally:
+        conn.close()
+    expected = set(search_index.rows_of(ox.Store.read_only(str(version))))
+    return len(got) == len(set(got)) and set(got) == expected
 
 
 def clean_build(data: Path, settings_for, where: Path) -> set[tuple[str, ...]]:
@@ -49,6 +67,7 @@ def test_incremental_equals_clean_after_add_change_delete(tmp_path: Path, settin
     assert (added.articles, added.compiled, added.replaced) == (3, 1, 1)
     assert not added.unchanged and added.store_dir != first.store_dir
     assert quads(settings.store) == clean_build(data, settings_for, tmp_path / "clean1")
+    assert index_matches_store(settings.store)
 
     reading = data / "articles" / scale_corpus.slug(1) / "reading.yaml"
     text = reading.read_text()
@@ -59,12 +78,14 @@ def test_incremental_equals_clean_after_add_change_delete(tmp_path: Path, settin
     assert (changed.articles, changed.compiled, changed.replaced) == (3, 1, 1)
     after_change = quads(settings.store)
     assert after_change == clean_build(data, settings_for, tmp_path / "clean2")
+    assert index_matches_store(settings.store)
 
     shutil.rmtree(data / "articles" / scale_corpus.slug(2))
     deleted = build(settings)
     assert (deleted.articles, deleted.compiled, deleted.replaced) == (2, 0, 0)
     after_delete = quads(settings.store)
     assert after_delete == clean_build(data, settings_for, tmp_path / "clean3")
+    assert index_matches_store(settings.store)
     gone = f"graph/article/{scale_corpus.slug(2)}>"
     assert any(q[3].endswith(gone) for q in after_change)
     assert not any(q[3].endswith(gone) or scale_corpus.slug(2) in q[0] for q in after_delete)
@@ -91,6 +112,7 @@ def test_a_register_change_alone_makes_a_new_version(tmp_path: Path, settings_fo
     entities.write_text(changed)
     second = build(settings)
     assert not second.unchanged and second.store_dir != first.store_dir
+    assert index_matches_store(settings.store)  # the register's rows are read afresh
     s = ox.Store.read_only(str(settings.store.resolve()))
     assert any(r["a"].value == "Rossiya" for r in s.query(
         "SELECT ?a WHERE { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?a }", use_default_graph_as_union=True))

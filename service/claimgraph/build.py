@@ -146,10 +146,13 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
         return report
     incremental = usable(old, parts, compiled.cache)
 
+    updated_from: list[Path] = []  # the live version, when the new one is a copy of it with some articles replaced
+
     def fill(store: ox.Store, base: Path | None) -> None:
         started = time.perf_counter()
         if base is not None and old is not None and base == live:
             report.replaced = update(store, old, parts, compiled.cache, names, fixed_file)
+            updated_from.append(base)
             log(f"  updated a copy of {base.name}: {report.replaced} article(s) replaced")
         else:
             if base is not None:
@@ -167,8 +170,18 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
 
     def finish(new: ox.Store, version: str) -> None:
         started = time.perf_counter()
-        report.search_rows = search_index.write(search_index.file_for(settings.store, version),
-                                                search_index.rows_of(new))
+        path = search_index.file_for(settings.store, version)
+        previous = search_index.file_for(settings.store, updated_from[0].name) if updated_from else None
+        if previous is not None and previous.is_file() and not report.carried_quads and old is not None:
+            # Only some articles changed and nothing written through the API came along: the
+            # previous index, but for their rows and the register's (search_index.write_updated).
+            changed = sorted(slug for slug in set(old.parts) | set(parts) if old.parts.get(slug) != parts.get(slug))
+            graphs = [g for slug in changed if slug in parts
+                      for g in (names.mint.article_graph(slug), names.mint.article_graph(slug) + "/draft")]
+            prefixes = tuple(names.mint.article(slug) + "/" for slug in changed)
+            report.search_rows = search_index.write_updated(path, previous, new, graphs, prefixes)
+        else:
+            report.search_rows = search_index.write(path, search_index.rows_of(new))
         report.seconds["search index"] = time.perf_counter() - started
 
     try:
