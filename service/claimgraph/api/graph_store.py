@@ -19,6 +19,7 @@ the article graphs.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -147,6 +148,8 @@ def parse_rdf(data: bytes, fmt: ox.RdfFormat, base: str | None, what: str) -> li
         if _DOCTYPE.search(text):
             raise ApiError(400, "doctype_refused", f"{what}: RDF/XML with a DOCTYPE or entity declarations is refused "
                            "(entity expansion can blow a small body up to gigabytes)", parameter="body")
+    if fmt == ox.RdfFormat.JSON_LD:
+        _shallow_enough(data, what)
     try:
         # Fresh blank nodes per body, so merging never joins two uploads' _:b1.
         return list(ox.parse(data, fmt, base_iri=base, without_named_graphs=True, rename_blank_nodes=True))
@@ -154,6 +157,22 @@ def parse_rdf(data: bytes, fmt: ox.RdfFormat, base: str | None, what: str) -> li
         raise ApiError(400, "syntax_error", f"{what}: {exc}", parameter="body") from None
     except ValueError as exc:
         raise ApiError(400, "bad_body", f"{what}: {exc}", parameter="body") from None
+
+
+def _shallow_enough(data: bytes, what: str) -> None:
+    """Refuse JSON nested deeper than Python's own parser goes (its recursion limit, ~1,000 levels).
+
+    pyoxigraph 0.5's JSON-LD parser recurses on the thread's stack and took the whole serving
+    process down (SIGSEGV) on a 20,000-level body, between 2,000 and 4,000 levels in a thread
+    (measured; tests/test_hostile_inputs.py). Real JSON-LD nests a few dozen levels. Syntax errors
+    are left to pyoxigraph, whose message gives the position."""
+    try:
+        json.loads(data)
+    except RecursionError:
+        raise ApiError(400, "too_deep", f"{what}: the JSON-LD nests deeper than this service parses "
+                       "(about 1,000 levels)", parameter="body") from None
+    except ValueError:
+        pass
 
 
 def _parts(content_type: str, body: bytes) -> list[Message]:
