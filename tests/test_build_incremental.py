@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 
 from claimgraph.build import build
 from claimgraph.store import search_index

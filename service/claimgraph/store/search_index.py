@@ -17,9 +17,10 @@ import os
 import shutil
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -93,43 +94,55 @@ def rows_of(store: ox.Store) -> Iterable[tuple[str, ...]]:
         yield tuple(r[c].value for c in COLUMNS)
 
 
+def write(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
+    """Write the index file of a whole store's `rows` atomically."""
+    with _written(path) as conn:
+        return fill(conn, rows)
+
+
 def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str], prefixes: tuple[str, ...]) -> int:
     """A new version's index from the previous version's file, when only some articles changed:
     a copy of it without the changed and removed articles' claim rows (their IRIs start with
     `prefixes`) and without the register's rows, then the register's rows read afresh (a few per
     entity) and the claim rows of the changed articles' `graphs`. Measured at 300 articles (32k
-    rows): 0.27 s against 6.8 s for the whole-store read (~15 s at 1,000). Holds the same rows as write() of the
-    whole store (tests/test_build_incremental.py checks it after adds, changes and deletes)."""
+    rows): 0.27 s against 6.8 s for the whole-store read (~15 s at 1,000). Holds the same rows as
+    write() of the whole store (tests/test_build_incremental.py checks it after adds, changes,
+    deletes and a register change)."""
+    fresh = [tuple(r[c].value for c in COLUMNS) for r in store.query(ENTITY_ROWS, use_default_graph_as_union=True)]
+    if graphs and prefixes:
+        values = " ".join(f"<{g}>" for g in graphs)
+        items = [i for i in (r["item"].value for r in store.query(CLAIMS_IN % values)) if i.startswith(prefixes)]
+        if items:
+            rows = store.query(CLAIM_ROWS_OF % " ".join(f"<{i}>" for i in items), use_default_graph_as_union=True)
+            fresh += [tuple(r[c].value for c in COLUMNS) for r in rows]
+    with _written(path, copy_of=previous) as conn:
+        conn.execute(f"DELETE FROM {TABLES['entity']}")
+        for prefix in prefixes:
+            conn.execute(f"DELETE FROM {TABLES['claim']} WHERE substr(item, 1, ?) = ?", (len(prefix), prefix))
+        _insert(conn, fresh)
+        return sum(int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
+
+
+@contextmanager
+def _written(path: Path, copy_of: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection to a new file (or a copy of `copy_of`) beside `path`, renamed onto it when the block
+    ends without error: a reader sees the old file, no file, or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        shutil.copyfile(previous, tmp)
+        if copy_of is not None:
+            shutil.copyfile(copy_of, tmp)
         conn = sqlite3.connect(tmp)
         try:
             conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute(f"DELETE FROM {TABLES['entity']}")
-            for prefix in prefixes:
-                conn.execute(f"DELETE FROM {TABLES['claim']} WHERE substr(item, 1, ?) = ?", (len(prefix), prefix))
-            fresh = [tuple(r[c].value for c in COLUMNS)
-                     for r in store.query(ENTITY_ROWS, use_default_graph_as_union=True)]
-            if graphs and prefixes:
-                values = " ".join(f"<{g}>" for g in graphs)
-                items = [r["item"].value for r in store.query(CLAIMS_IN % values)]
-                items = [i for i in items if i.startswith(prefixes)]
-                if items:
-                    rows = store.query(CLAIM_ROWS_OF % " ".join(f"<{i}>" for i in items),
-                                       use_default_graph_as_union=True)
-                    fresh += [tuple(r[c].value for c in COLUMNS) for r in rows]
-            _insert(conn, fresh)
-            n = sum(int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
+            yield conn
         finally:
             conn.close()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return n
 
 
 def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> int:
@@ -146,28 +159,10 @@ def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> int:
 
 
 def fill(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> int:
+    """An index in `conn`: the tables, then `rows` (SearchIndex.in_memory)."""
     for statement in SCHEMA:
         conn.execute(statement)
     return _insert(conn, rows)
-
-
-def write(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
-    """Write the index file atomically (a reader sees the old file, no file, or the whole new one)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        conn = sqlite3.connect(tmp)
-        try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            n = fill(conn, rows)
-        finally:
-            conn.close()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return n
 
 
 def prune(store: Path, keep: Iterable[Path]) -> None:
