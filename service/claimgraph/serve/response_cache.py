@@ -61,8 +61,9 @@ class ResponseCache:
         tag = self._current_tag()
         if tag is None:
             return await self.app(scope, receive, send)
+        # ASGI servers give request header names in lower case (ASGI HTTP spec): no lower() per header.
         key = (scope["method"], scope["query_string"], body,
-               tuple(h for h in scope["headers"] if h[0].lower() not in _UNKEYED))
+               tuple(h for h in scope["headers"] if h[0] not in _UNKEYED))
         hit = self.cache.get(key)
         if hit is not None and hit[0] == tag:
             _tag, status, headers, payload = hit
