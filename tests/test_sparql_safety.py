@@ -343,6 +343,51 @@ def test_lookups_and_health_answer_in_milliseconds_while_two_runaways_run(
     assert statistics.median(lookup_ms) < 150 and max(lookup_ms) < 1000
 
 
+def test_syntax_errors_and_limited_scans_are_answered_while_runaways_hold_every_worker(
+        server: LiveServer, client: httpx.Client, built_store) -> None:
+    """A query that does not parse gets its 400 at once, and a one-pattern scan under a LIMIT its
+    rows, without waiting for a worker: the 30-minute soak saw both as 503s after the deadline."""
+    claim = "https://w3id.org/claimgraph/ontology#Claim"
+    scan = f"SELECT ?c WHERE {{ ?c a <{claim}> }} LIMIT 5"
+    expected = {r["c"].value for r in built_store.raw.query(f"SELECT ?c {{ ?c a <{claim}> }}",
+                                                              use_default_graph_as_union=True)}
+    hogs = [background(server, f"{CLOSURE_CROSS} # hog {i} {time.time_ns()}") for i in range(2)]
+    wait_until(client, lambda w: w["busy"] == 2, "both workers busy")
+    lane_before = health(client)["workers"].get("fast_lane_jobs", 0)
+    bad = ["SELECT * WHERE {{ ?s ?p # {n}", "SELECT ?s WHERE {{ ?s ?p ?o FILTER(?o = ) }} GROUP BY ?s # {n}",
+           "ASK {{ ?s ?p # {n}", "PREFIX x: <http://e.example/>\nASK {{ ?s x:p ?o . ?o ?q }} # {n}"]
+    started = time.monotonic()
+    for n in range(3):
+        for template in bad:
+            err = assert_error(post(client, template.format(n=f"{n} {time.time_ns()}")), 400, "syntax_error",
+                               parameter="query")
+            assert "line" in err["message"] and "column" in err["message"], err
+        r = post(client, f"{scan} # {n} {time.time_ns()}")
+        assert r.status_code == 200, r.text[:300]
+        rows = {b["c"]["value"] for b in r.json()["results"]["bindings"]}
+        assert len(rows) == min(5, len(expected)) and rows <= expected
+    took = time.monotonic() - started
+    workers = health(client)["workers"]
+    assert workers["busy"] == 2, "the runaways ended before the measurement did"
+    assert workers.get("fast_lane_jobs", 0) == lane_before, "a query that needed no worker went to the lane"
+    assert took < DEADLINE
+    for fut in hogs:
+        assert_error(fut.result(timeout=30)[0], 503, "timeout")
+
+
+def test_an_ask_syntax_error_names_the_users_column_not_the_probes(client: httpx.Client) -> None:
+    for text in ("ASK { ?s ?p", "ASK { ?s ?p ?o FILTER(?o = ) }"):
+        direct = None
+        try:
+            ox.Store().query(text)
+        except SyntaxError as exc:
+            direct = str(exc)
+        assert direct is not None
+        line_col = direct.split(":")[0:2]  # "error at 1", "12"
+        err = assert_error(post(client, text), 400, "syntax_error")
+        assert f"line {line_col[0].split()[-1]}, column {line_col[1]}" in err["message"], (direct, err)
+
+
 # -- SSRF ------------------------------------------------------------------------------------------
 
 def test_service_never_reaches_a_listener_off_the_allow_list(client: httpx.Client, listener: Listener) -> None:

@@ -41,6 +41,17 @@ ORDER BY act on those rows only; the answer holds <= that many rows, and its
 serialization is capped in bytes like a worker's. tests/test_sparql_inline.py
 pins the join-order claim on a store with a 300k-quad hub.
 
+One more shape is bounded without a root: a SINGLE triple pattern with no
+FILTER, no ORDER BY and no DISTINCT/REDUCED, whose variables are all
+different, under a LIMIT (SELECT) or as an ASK, e.g. `SELECT ?c { ?c a
+cg:Claim } LIMIT 5`. Oxigraph evaluates it as one index scan read lazily
+(slice = skip + take; the union default graph does not deduplicate), so at
+most OFFSET + LIMIT rows are read, or one for ASK; it needs no fan-out table,
+so it runs inline even before one is measured (or while a write's new
+version waits for one). A repeated variable
+(`?x ?x ?o`), a FILTER or DISTINCT could skip any number of quads between two
+answers: those go to a worker.
+
 The fanout table is measured by a worker (killable) once per store version;
 until it is known, every query goes to the workers.
 """
@@ -81,6 +92,8 @@ class Pattern(NamedTuple):  # a tuple: made per pattern per query (sparql/shapes
 
 class Plan(NamedTuple):
     patterns: tuple[Pattern, ...]
+    # A lone-pattern scan (module docstring, last part): at most this many rows are read, else None.
+    scan_rows: int | None = None
 
 
 class _Refuse(Exception):
@@ -200,7 +213,8 @@ def _triples(r: _Reader, out: list[Pattern], pvars: list[str]) -> None:
         r.take()
 
 
-def _body(r: _Reader) -> tuple[list[Pattern], list[str]]:
+def _body(r: _Reader) -> tuple[list[Pattern], list[str], bool]:
+    """(patterns, predicate variables, any FILTER?)"""
     if r.is_("kw", "WHERE"):
         r.take()
     if not r.is_("op", "{"):
@@ -208,19 +222,23 @@ def _body(r: _Reader) -> tuple[list[Pattern], list[str]]:
     r.take()
     patterns: list[Pattern] = []
     pvars: list[str] = []
+    filtered = False
     while not r.is_("op", "}"):
         if r.is_("kw", "FILTER"):
+            filtered = True
             _filter(r)
             if r.is_("op", "."):
                 r.take()
         else:
             _triples(r, patterns, pvars)
     r.take()
-    return patterns, pvars
+    return patterns, pvars, filtered
 
 
-def _modifiers(r: _Reader) -> None:
-    if r.is_("kw", "ORDER"):
+def _modifiers(r: _Reader) -> tuple[bool, dict[str, int]]:
+    """(ordered?, {"LIMIT": n, "OFFSET": m} as given)."""
+    ordered = r.is_("kw", "ORDER")
+    if ordered:
         r.take()
         if not r.is_("kw", "BY"):
             raise _Refuse()
@@ -237,15 +255,31 @@ def _modifiers(r: _Reader) -> None:
             n += 1
         if n == 0:
             raise _Refuse()
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     while r.is_("kw", "LIMIT") or r.is_("kw", "OFFSET"):
         word = r.take().text
         if word in seen or not r.is_("num") or not r.peek().text.isdigit():  # type: ignore[union-attr]
             raise _Refuse()
-        seen.add(word)
-        r.take()
+        seen[word] = int(r.take().text)
     if r.peek() is not None:
         raise _Refuse()
+    return ordered, seen
+
+
+def _lone_scan(patterns: list[Pattern], pvars: list[str], filtered: bool, distinct: bool, ordered: bool,
+               slice_: dict[str, int], ask: bool) -> int | None:
+    """The rows a lone-pattern scan reads at most (module docstring), or None if it is not one."""
+    if len(patterns) != 1 or filtered or distinct or ordered:
+        return None
+    p = patterns[0]
+    names = [v for v in (p.subject_var,) if v] + pvars + ([p.obj[1]] if p.obj[0] == "var" else [])
+    if len(set(names)) != len(names):
+        return None
+    if ask:
+        return 1
+    if "LIMIT" not in slice_:
+        return None
+    return slice_["LIMIT"] + slice_.get("OFFSET", 0)
 
 
 def _check_forest(patterns: list[Pattern], pvars: list[str]) -> None:
@@ -291,8 +325,10 @@ def classify(text: str, max_patterns: int = MAX_PATTERNS, tokens: list[Token] | 
                 return None
             r.prefixes[name.text[:-1]] = r.iri(iri)
         form = r.take()
+        distinct = False
         if form.kind == "kw" and form.text == "SELECT":
             if r.is_("kw", "DISTINCT") or r.is_("kw", "REDUCED"):
+                distinct = True
                 r.take()
             if r.is_("op", "*"):
                 r.take()
@@ -303,10 +339,13 @@ def classify(text: str, max_patterns: int = MAX_PATTERNS, tokens: list[Token] | 
                 return None
         elif not (form.kind == "kw" and form.text == "ASK"):
             return None
-        patterns, pvars = _body(r)
+        patterns, pvars, filtered = _body(r)
         if len(patterns) > max_patterns:
             return None
-        _modifiers(r)
+        ordered, slice_ = _modifiers(r)
+        scan = _lone_scan(patterns, pvars, filtered, distinct, ordered, slice_, form.text == "ASK")
+        if scan is not None:
+            return Plan(tuple(patterns), scan)
         _check_forest(patterns, pvars)
         return Plan(tuple(patterns))
     except (_Refuse, LexError, ValueError, KeyError, IndexError):
@@ -333,6 +372,11 @@ def work_bound(plan: Plan, store: Any, fanout: dict[str, int], budget: int,
     other pattern contributes the store-wide fanout of its predicate. `counts`
     memoizes root counts; the caller keeps one per store version (a Quad
     object costs ~5 µs to make, more than the query it guards)."""
+    if plan.scan_rows is not None:
+        # A lone-pattern scan reads no more rows than that, whatever the store: no fan-out needed.
+        # Nothing compares terms (no FILTER, no ORDER BY), and the answer is capped in bytes as
+        # it is written, so long literals cost no more than the cap.
+        return None if plan.scan_rows > budget else max(1, plan.scan_rows)
     if LONGEST not in fanout:
         return None
     import pyoxigraph as ox

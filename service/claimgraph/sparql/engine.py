@@ -3,7 +3,7 @@
     gate      every query, always (sparql/gate.py); the verdict is remembered per exact text
     negotiate the result format from the format parameter or Accept
     plan      answered from the cache, run inline, or sent to a worker
-    execute   that plan, under the deadline
+    execute   that plan, under the deadline (a worker's query parsed here first: sparql/parse_probe.py)
 
 User queries run in killable worker processes, except those sparql/bounded.py
 PROVES bounded before they start (a tree of triple patterns hanging from
@@ -46,6 +46,7 @@ from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
 from .gate import GateError, Limits, Verdict, check
 from .metrics import Metrics
 from .negotiate import choose, format_from_param, graph_offers, solution_offers
+from .parse_probe import syntax_error
 from .looppool import LoopWorkerPool
 from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
@@ -285,6 +286,13 @@ class SparqlEngine:
     async def _run_in_worker(self, verdict: Verdict, fmt: str, store_dir: Path, default_graph: list[str] | None,
                              named_graphs: list[str] | None, timeout: float | None) -> Answer:
         """Stage 4, the general case: a killable worker, under the deadline."""
+        # A query that does not parse is answered now, not after waiting for a worker that may be
+        # held by runaways (sparql/parse_probe.py). Inline runs find parse errors themselves.
+        args = (verdict.text, verdict.form, verdict.form_at, self.base_iri)
+        error = await asyncio.to_thread(syntax_error, *args) if len(verdict.text) > VERDICT_TEXT else syntax_error(*args)
+        if error is not None:
+            self.metrics.inc("claimgraph_queries_failed_total", reason="syntax_error")
+            raise QueryFailure(400, "syntax_error", error, parameter="query")
         graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
         job = {
             "query": verdict.text,
@@ -409,7 +417,9 @@ class SparqlEngine:
             store = copy
         fanout = self._fanout_for(store_dir)
         if fanout is None:
-            return None
+            if plan.scan_rows is None:
+                return None
+            fanout = {}  # a lone-pattern scan needs none (sparql/bounded.py)
         counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
         bound = bounded.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
         return None if bound is None else (store, bound)

@@ -54,6 +54,7 @@ class Verdict:
     loads: list[str] = field(default_factory=list)
     tokens: int = 0
     depth: int = 0
+    form_at: int = -1  # where the form's keyword starts in `text` (sparql/parse_probe.py needs the ASK)
     # The tokens of the text as received, for later readers (sparql/bounded.py) not to lex it again.
     lexed: list[Token] | None = field(default=None, repr=False, compare=False)
 
@@ -301,8 +302,9 @@ def check(text: str, limits: Limits = Limits(), allowlist: tuple[str, ...] = (),
             if "SERVICE" in upper or (update and "LOAD" in upper):
                 remote.run(update)
             if verdict is None:
-                verdict = Verdict(text, _form(tokens, update), remote.services, remote.loads, len(tokens), depth,
-                                  tokens)
+                form = _form(tokens, update)
+                at = next((t.pos for t in tokens if t.kind == "kw" and t.text == form), -1)
+                verdict = Verdict(text, form, remote.services, remote.loads, len(tokens), depth, at, tokens)
             else:
                 verdict.services += [s for s in remote.services if s not in verdict.services]
                 verdict.loads += [s for s in remote.loads if s not in verdict.loads]
