@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 HOST   ?= $(or $(CLAIMGRAPH_HOST),127.0.0.1)
 PORT   ?= $(or $(CLAIMGRAPH_PORT),8000)
 
-.PHONY: setup build serve test bench soak fuzz clean screenshots w3c
+.PHONY: setup build serve test bench soak fuzz fuzz-gate clean screenshots w3c
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 that can make a venv: install python3.11 and" \
@@ -59,6 +59,12 @@ bench: $(VENV)/.bench build
 fuzz: setup
 	CLAIMGRAPH_ST_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi_conformance.py
 	CLAIMGRAPH_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_differential_paths.py
+
+# 20 minutes of coverage-guided fuzzing of the query gate (atheris); tests/test_fuzz_gate.py runs 45 s.
+fuzz-gate: setup
+	mkdir -p bench/out/fuzz-gate
+	cd bench/out/fuzz-gate && $(abspath $(BIN))/python $(abspath bench/fuzz_query_gate.py) -max_total_time=1200 -timeout=10 \
+	  -max_len=4096 -rss_limit_mb=2048 corpus
 
 # 8 clients for 30 minutes of mixed traffic (bench/soak.py); tests/test_soak.py runs 25 s of it.
 soak: build
