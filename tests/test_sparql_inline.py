@@ -397,6 +397,13 @@ def test_inline_errors_have_the_workers_shapes(warm, built_store) -> None:
         ea = assert_error(ra, 413, code="result_too_large")
         assert ea == assert_error(rb, 413, code="result_too_large") and str(CAP) in ea["message"]
         assert counter(a, "claimgraph_queries_failed_total") == before + 1
+        # A lone-pattern scan: its rows are bounded by the LIMIT, its bytes only by the cap as written.
+        scan = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000"
+        assert bounded.classify(scan).scan_rows == 1000
+        before = counter(a, "claimgraph_queries_failed_total")
+        ea = assert_error(ask(a, scan), 413, code="result_too_large")
+        assert ea == assert_error(ask(b, scan), 413, code="result_too_large")
+        assert counter(a, "claimgraph_queries_failed_total") == before + 1
         broken = f"SELECT ?p WHERE {{ <{big}> ?p ?o FILTER(?o = ) }}"  # the classifier's shape, bad syntax
         assert bounded.classify(broken) is not None
         ra, rb = ask(a, broken), ask(b, broken)

@@ -51,7 +51,7 @@ from .looppool import LoopWorkerPool
 from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
 from .syntax_errors import explain, located
-from .worker import _TooBig, too_large
+from .worker import _BoundedWriter, _TooBig, too_large
 
 # Inline queries (sparql/bounded.py): at most INLINE_BUDGET rows / index lookups, proven before they
 # start. pyoxigraph parses, plans, runs and serializes the benchmark's point lookup in ~90 µs and its
@@ -390,17 +390,24 @@ class SparqlEngine:
             self._fanout = (key, table)
             self._root_counts = {}
 
-    def _run_inline(self, store: ox.Store, text: str, fmt: str) -> tuple[str, str, bytes]:
+    def _run_inline(self, store: ox.Store, text: str, fmt: str, streamed: bool = False) -> tuple[str, str, bytes]:
         result = store.query(text, use_default_graph_as_union=True, base_iri=self.base_iri)
         if not isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
             raise TypeError("not a SELECT or ASK")
+        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+        if streamed:
+            # A lone-pattern scan's rows are bounded, their size is not (no longest-literal bound):
+            # written through the byte cap, as a worker writes, so it stops at the cap.
+            out = _BoundedWriter(self.settings.max_result_bytes)
+            result.serialize(out, SOLUTION_FORMATS[fmt][1])
+            return kind, fmt, out.value()
         # Straight to bytes (a Python writer costs 10-30 µs a query): work_bound has already capped
         # the rows times the longest literal, so the whole answer fits in memory; the user's byte
         # cap is then applied as a worker applies it.
         body = result.serialize(format=SOLUTION_FORMATS[fmt][1])
         if len(body) > self.settings.max_result_bytes:
             raise _TooBig()
-        return ("boolean" if isinstance(result, ox.QueryBoolean) else "solutions"), fmt, body
+        return kind, fmt, body
 
     def _inline_candidate(self, verdict: Verdict) -> bool:
         return self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services
@@ -433,10 +440,11 @@ class SparqlEngine:
             if found is None:
                 return None
             store, bound = found
+            streamed = plan.scan_rows is not None
             if bound <= INLINE_DIRECT:
-                kind, fmt, body = self._run_inline(store, text, fmt)
+                kind, fmt, body = self._run_inline(store, text, fmt, streamed)
             else:
-                kind, fmt, body = await asyncio.to_thread(self._run_inline, store, text, fmt)
+                kind, fmt, body = await asyncio.to_thread(self._run_inline, store, text, fmt, streamed)
         except _TooBig:
             self.metrics.inc("claimgraph_queries_failed_total", reason="result_too_large")
             raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
