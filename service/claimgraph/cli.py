@@ -75,6 +75,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     total = sum(report.triples_per_graph.values())
     _err(f"built {total} triples in {len(report.triples_per_graph)} graphs in {time.perf_counter() - started:.1f}s "
          f"(reasoner: {report.reasoner})")
+    if settings.remote:
+        return _load_remote(settings, full=args.full)
+    return 0
+
+
+def _load_remote(settings: Settings, full: bool) -> int:
+    """CLAIMGRAPH_BACKEND=remote: the live version's graphs into the server (store/remote_load.py)."""
+    from .namespaces import Minter
+    from .store.remote import RemoteError, RemoteStore, config_from
+    from .store.remote_load import load_version
+    from .store.swap import current_version_dir
+
+    live = current_version_dir(settings.store)
+    if live is None:
+        _err(f"no built store at {settings.store} to load into the backend")
+        return 1
+    mint = Minter(settings.base_iri)
+    remote = RemoteStore(config_from(settings))
+    try:
+        load_version(live, settings.store, remote, settings.base_iri, mint.dataset, mint.graph("dataset"),
+                     full=full, log=_err)
+    except RemoteError as exc:
+        _err(f"loading into the backend failed: {exc.message}; run the build again once it is back "
+             "(graphs already sent are kept; the rest are sent then)")
+        return 1
+    finally:
+        remote.close()
     return 0
 
 
@@ -299,6 +326,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-reasoner", action="store_true", help="skip OWL reasoning (CLAIMGRAPH_REASONER=none)")
     b.add_argument("--force", action="store_true",
                    help="make and swap in a new version even when nothing changed (the live one stays otherwise)")
+    b.add_argument("--full", action="store_true",
+                   help="with CLAIMGRAPH_BACKEND=remote: send every graph to the server, not only the changed ones")
     b.set_defaults(func=cmd_build)
     v = sub.add_parser("validate", help="check every reading; exit 1 listing all problems")
     common(v)

@@ -118,6 +118,22 @@ class Settings:
     # The serving processes' malloc (serve/allocator.py): auto (mimalloc, else jemalloc, else the
     # system's), mimalloc, jemalloc or system. Query workers always keep the system allocator.
     allocator: str = field(default_factory=lambda: _env("ALLOCATOR", "auto").lower())
+    # Where the graph lives (store/remote.py): "embedded" (pyoxigraph on disk at CLAIMGRAPH_STORE, the
+    # default) or "remote" (a SPARQL 1.1 server: Query at REMOTE_QUERY_URL, Update at REMOTE_UPDATE_URL,
+    # Graph Store at REMOTE_STORE_URL; REMOTE_DIALECT oxigraph | generic; REMOTE_AUTH none | basic |
+    # digest | bearer with REMOTE_USER / REMOTE_PASSWORD or REMOTE_TOKEN). Front ends poll the backend's
+    # state version every REMOTE_POLL_S seconds to see each other's writes.
+    backend: str = field(default_factory=lambda: _env("BACKEND", "embedded").lower())
+    remote_query_url: str = field(default_factory=lambda: _env("REMOTE_QUERY_URL", ""))
+    remote_update_url: str = field(default_factory=lambda: _env("REMOTE_UPDATE_URL", ""))
+    remote_store_url: str = field(default_factory=lambda: _env("REMOTE_STORE_URL", ""))
+    remote_dialect: str = field(default_factory=lambda: _env("REMOTE_DIALECT", "generic").lower())
+    remote_auth: str = field(default_factory=lambda: _env("REMOTE_AUTH", "none").lower())
+    remote_user: str = field(default_factory=lambda: _env("REMOTE_USER", ""))
+    remote_password: str = field(default_factory=lambda: _env("REMOTE_PASSWORD", ""), repr=False)
+    remote_token: str = field(default_factory=lambda: _env("REMOTE_TOKEN", ""), repr=False)
+    remote_connect_timeout: float = field(default_factory=lambda: _env_float("REMOTE_CONNECT_TIMEOUT", 5.0))
+    remote_poll_s: float = field(default_factory=lambda: _env_float("REMOTE_POLL_S", 1.0))
     # Set by serve/prefork.py for its children: where each process leaves its counters for /metrics.
     metrics_dir: str = ""
 
@@ -130,6 +146,10 @@ class Settings:
         if self.processes > 0:
             return self.processes
         return 1 if self.update_token else max(1, min(os.cpu_count() or 1, MAX_AUTO_PROCESSES))
+
+    @property
+    def remote(self) -> bool:
+        return self.backend == "remote"
 
     @property
     def url(self) -> str:

@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per backend request otherwise
     engine = SparqlEngine(settings)
     ctx = AppContext(settings=settings, engine=engine, mint=Minter(settings.base_iri))
     ctx.writes = Writes(ctx)

@@ -27,6 +27,12 @@ async def health(request: Request) -> JSONResponse:
     except FileNotFoundError as exc:
         store = {"ok": False, "error": str(exc)}
     pool = engine.pool
+    if engine.remote is not None:  # the backend runs the queries: no workers here
+        workers: dict[str, object] = {"size": 0, "busy": 0}
+        backend = {"kind": "remote", "dialect": engine.remote.config.dialect, "query_url": engine.remote.config.query_url}
+    else:
+        workers = {"size": pool.size, "busy": pool.busy, **pool.stats}
+        backend = {"kind": "embedded"}
     body = {
         "ok": store["ok"],
         "version": __version__,
@@ -34,7 +40,8 @@ async def health(request: Request) -> JSONResponse:
         "process": os.getpid(),  # which serving process answered (CLAIMGRAPH_PROCESSES > 1)
         "allocator": ctx.serving.get("allocator"),  # CLAIMGRAPH_ALLOCATOR (serve/allocator.py)
         "store": store,
-        "workers": {"size": pool.size, "busy": pool.busy, **pool.stats},
+        "backend": backend,
+        "workers": workers,
         "updates_enabled": ctx.updates_enabled,
     }
     searching = ctx.extras.get("search_index")

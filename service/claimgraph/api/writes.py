@@ -17,6 +17,7 @@ from ..sparql.syntax_errors import explain
 from ..sparql.targets import Targets, written_graphs
 from ..sparql.using import DatasetConflict, with_using
 from ..store.ownership import Ownership
+from ..store.remote_writer import RemoteWriter
 from ..store.writer import StoreWriter
 from .errors import ApiError
 from .protocol import ProtocolRequest
@@ -25,12 +26,16 @@ from .protocol import ProtocolRequest
 class Writes:
     def __init__(self, ctx) -> None:  # noqa: ANN001 - AppContext (circular import)
         self.ctx = ctx
-        self.writer: StoreWriter | None = None
+        self.writer: StoreWriter | RemoteWriter | None = None
         self._lock = asyncio.Lock()
         self.ownership = Ownership(ctx.settings.base_iri)
 
     def start(self) -> None:
-        if self.ctx.updates_enabled:
+        engine = self.ctx.engine
+        if self.ctx.updates_enabled and engine.remote is not None:
+            mint = self.ctx.mint
+            self.writer = RemoteWriter(engine.remote, engine.locator, mint.dataset, mint.graph("dataset"))
+        elif self.ctx.updates_enabled:
             # A superseded snapshot must outlive any query that may still open it.
             grace = 2 * self.ctx.settings.query_timeout + 5
             self.writer = StoreWriter(self.ctx.settings.store, self.ctx.engine.locator, grace=grace)

@@ -38,8 +38,11 @@ import pyoxigraph as ox
 
 from ..config import Settings
 from ..failure import Failure
+from ..namespaces import PREFIXES, Minter
 from ..store.locator import StoreLocator
 from ..store.mirror import MemoryMirror
+from ..store.remote import RemoteError, RemoteStore, config_from, remote_solutions, remote_triples
+from ..store.remote_locator import RemoteLocator
 from . import bounded
 from .cache import AnswerCache
 from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
@@ -50,6 +53,7 @@ from .parse_probe import syntax_error
 from .looppool import LoopWorkerPool
 from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
+from .rdf_writer import write_rdf
 from .syntax_errors import explain, located
 from .worker import _BoundedWriter, _TooBig, too_large
 
@@ -91,7 +95,14 @@ class QueryFailure(Failure):
 class SparqlEngine:
     def __init__(self, settings: Settings, locator: StoreLocator | None = None):
         self.settings = settings
-        self.locator = locator or StoreLocator(settings.store)
+        # CLAIMGRAPH_BACKEND=remote: a SPARQL server below this engine instead of the store on disk
+        # (store/remote.py); its locator polls the server's state version in place of a directory.
+        self.remote: RemoteStore | None = None
+        if settings.remote:
+            self.remote = RemoteStore(config_from(settings))
+            self.locator: Any = RemoteLocator(self.remote, Minter(settings.base_iri).dataset, settings.remote_poll_s)
+        else:
+            self.locator = locator or StoreLocator(settings.store)
         self.limits = Limits(max_bytes=settings.max_query_bytes)
         # Relative IRIs in a query or update resolve against the endpoint's own URL (SPARQL 1.1
         # Protocol §2.1.4, §2.2.4: a service-defined base IRI, which "MAY be the service endpoint").
@@ -128,6 +139,8 @@ class SparqlEngine:
                                            self._store_dir, memory_quads, idle_copy))
 
     async def start(self) -> None:
+        if self.remote is not None:
+            return  # the server runs the queries: no workers to start
         await self.pool.start()
         if self.settings.fast_lane_ms > 0:
             # The lane's one worker takes every query that arrives while the regular ones are busy
@@ -144,6 +157,8 @@ class SparqlEngine:
         for pool in (self.pool, self.fast_pool, self.net_pool):
             if pool is not None:
                 await pool.close()
+        if self.remote is not None:
+            await self.remote.aclose()
 
     async def _network_pool(self) -> WorkerPool:
         async with self._net_lock:
@@ -239,7 +254,10 @@ class SparqlEngine:
                 return Answer(hit.status, hit.media_type, hit.body, dict(hit.headers), cached=True)
             self.metrics.inc("claimgraph_cache_misses_total")
             answer = None
-            if plan is not None and not default_graph and not named_graphs:
+            if self.remote is not None:
+                answer = await self._run_remote(verdict, fmt, store_dir, default_graph, named_graphs, timeout)
+                rows_note = "remote"
+            elif plan is not None and not default_graph and not named_graphs:
                 answer = await self._run_inline_plan(verdict, plan, fmt, store_dir)
                 rows_note = "inline"
             if answer is None:
@@ -286,13 +304,7 @@ class SparqlEngine:
     async def _run_in_worker(self, verdict: Verdict, fmt: str, store_dir: Path, default_graph: list[str] | None,
                              named_graphs: list[str] | None, timeout: float | None) -> Answer:
         """Stage 4, the general case: a killable worker, under the deadline."""
-        # A query that does not parse is answered now, not after waiting for a worker that may be
-        # held by runaways (sparql/parse_probe.py). Inline runs find parse errors themselves.
-        args = (verdict.text, verdict.form, verdict.form_at, self.base_iri)
-        error = await asyncio.to_thread(syntax_error, *args) if len(verdict.text) > VERDICT_TEXT else syntax_error(*args)
-        if error is not None:
-            self.metrics.inc("claimgraph_queries_failed_total", reason="syntax_error")
-            raise QueryFailure(400, "syntax_error", error, parameter="query")
+        await self._must_parse(verdict)
         graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
         job = {
             "query": verdict.text,
@@ -320,6 +332,49 @@ class SparqlEngine:
         if copy_quads:
             self.metrics.inc("claimgraph_worker_copy_answers_total")
         return self._ok(kind, fmt, body)
+
+    async def _must_parse(self, verdict: Verdict) -> None:
+        """A query that does not parse is answered now, not after waiting for a worker that may be
+        held by runaways, or a round trip to a backend (sparql/parse_probe.py): the same message on
+        every path. Inline runs find parse errors themselves."""
+        args = (verdict.text, verdict.form, verdict.form_at, self.base_iri)
+        error = await asyncio.to_thread(syntax_error, *args) if len(verdict.text) > VERDICT_TEXT else syntax_error(*args)
+        if error is not None:
+            self.metrics.inc("claimgraph_queries_failed_total", reason="syntax_error")
+            raise QueryFailure(400, "syntax_error", error, parameter="query")
+
+    async def _run_remote(self, verdict: Verdict, fmt: str, store_dir: Any, default_graph: list[str] | None,
+                          named_graphs: list[str] | None, timeout: float | None) -> Answer:
+        """Stage 4 with a remote backend: the server answers, abandoned at the deadline; the answer is
+        parsed and written here by the embedded path's writers, under the same byte cap."""
+        assert self.remote is not None
+        await self._must_parse(verdict)
+        deadline = self.effective_timeout(timeout)
+        graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
+        try:
+            body = await self.remote.fetch(verdict.text, graph, default_graph, named_graphs, deadline,
+                                           store_dir.name, self.settings.max_result_bytes * 4 + (1 << 20))
+            if len(body) > 65536:
+                kind, body = await asyncio.to_thread(self._write_remote, body, graph, fmt)
+            else:
+                kind, body = self._write_remote(body, graph, fmt)
+        except RemoteError as exc:
+            self.metrics.inc("claimgraph_queries_failed_total", reason=exc.code)
+            message = too_large(self.settings.max_result_bytes) if exc.code == "result_too_large" else exc.message
+            raise QueryFailure(exc.status, exc.code, message, retry_after=exc.retry_after) from None
+        except _TooBig:
+            self.metrics.inc("claimgraph_queries_failed_total", reason="result_too_large")
+            raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
+        return self._ok(kind, fmt, body)
+
+    def _write_remote(self, body: bytes, graph: bool, fmt: str) -> tuple[str, bytes]:
+        out = _BoundedWriter(self.settings.max_result_bytes)
+        if graph:
+            write_rdf(remote_triples(body), out, GRAPH_FORMATS[fmt][1], PREFIXES)
+            return "graph", out.value()
+        result = remote_solutions(body)
+        result.serialize(out, SOLUTION_FORMATS[fmt][1])
+        return ("boolean" if isinstance(result, ox.QueryBoolean) else "solutions"), out.value()
 
     def _cache_key(self, text: str, fmt: str, store_dir: Path, default_graph: list[str] | None = None,
                    named_graphs: list[str] | None = None) -> tuple[Any, ...]:
@@ -410,7 +465,8 @@ class SparqlEngine:
         return kind, fmt, body
 
     def _inline_candidate(self, verdict: Verdict) -> bool:
-        return self.settings.inline and verdict.form in ("SELECT", "ASK") and not verdict.services
+        return (self.settings.inline and self.remote is None and verdict.form in ("SELECT", "ASK")
+                and not verdict.services)
 
     def _inline_plan(self, plan: bounded.Plan, store_dir: Path) -> tuple[ox.Store, int] | None:
         """The store to run the query on and the proven bound on its work, or None: no proof."""
@@ -468,6 +524,11 @@ class SparqlEngine:
     def run_trusted(self, sparql: str, substitutions: Mapping[str, Any] | None = None,
                     union: bool = True) -> list[dict[str, Any]] | bool | list[Any]:
         """Evaluate one of our own queries now, in this thread; rows as dicts of pyoxigraph terms."""
+        if self.remote is not None:
+            try:
+                return self.remote.query(sparql, substitutions, union, self.locator.version())
+            except RemoteError as exc:
+                raise QueryFailure(exc.status, exc.code, exc.message, retry_after=exc.retry_after) from None
         store = self._inline_store()
         kwargs: dict[str, Any] = {"use_default_graph_as_union": union}
         if substitutions:

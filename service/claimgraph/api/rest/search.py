@@ -131,7 +131,8 @@ def _index(ctx: Any) -> Search:
         cached = ctx.extras.get("search_index")
         if cached is not None and cached[0] == key:
             return cached[1]
-        path = sidx.index_path(ctx.settings.store, current)
+        # A remote backend's state has no index file beside it: the search is made from the backend.
+        path = None if ctx.engine.remote is not None else sidx.index_path(ctx.settings.store, current)
         if path is not None and path.is_file():
             index, source = sidx.SearchIndex.open(path), "build"
         else:

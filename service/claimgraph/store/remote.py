@@ -1,0 +1,370 @@
+"""A SPARQL 1.1 server as the store: Query, Update and the Graph Store Protocol over HTTP.
+
+CLAIMGRAPH_BACKEND=remote puts this below the engine (sparql/engine.py) in place of the
+embedded pyoxigraph store: user queries pass the same gate and are sent here, our own
+queries (REST, Linked Data, pages) too, and writes go to the server's update endpoint.
+Everything a server does differently is absorbed here (`Dialect`), so nothing above the
+seam knows which server it talks to:
+
+- the dataset: embedded queries read the union of the named graphs as the default graph.
+  A server that offers that per request gets asked for it (Oxigraph: `union-default-graph`);
+  otherwise the query names its dataset explicitly, every graph of ours as a
+  `default-graph-uri` (and `named-graph-uri`), so system graphs never leak in;
+- answers: asked for as SPARQL JSON (solutions) or N-Triples (graphs) and parsed by
+  pyoxigraph, then written by the same writers as embedded answers: the same bytes on
+  every backend, and an answer the server cuts short is an error, not a shorter answer;
+- our own queries' bound variables (pyoxigraph `substitutions`) become a VALUES block at
+  the head of the query's WHERE group, which binds them before the rest is joined.
+
+Reads are retried (bounded, with back-off) when the connection fails; writes never are.
+The state version (`VERSION_PREDICATE` on the dataset, in its VoID graph) is what front
+ends poll to notice each other's writes and builds (store/remote_locator.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import httpx
+import pyoxigraph as ox
+
+from ..failure import Failure
+from ..sparql.lexer import LexError, tokenize
+
+VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
+JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+DIALECTS = ("oxigraph", "generic")
+READ_RETRIES = 2
+RETRY_BACKOFF_S = 0.2
+
+
+class RemoteError(Failure):
+    """The backend could not answer: unreachable (503), timed out (503) or wrong (502)."""
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    query_url: str
+    update_url: str
+    store_url: str = ""  # Graph Store Protocol endpoint (for the build's loads); "" if none
+    dialect: str = "generic"
+    auth: str = "none"  # none | basic | digest | bearer
+    user: str = ""
+    password: str = ""
+    token: str = ""
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_connections: int = 32
+
+    def http_auth(self) -> httpx.Auth | None:
+        if self.auth == "basic":
+            return httpx.BasicAuth(self.user, self.password)
+        if self.auth == "digest":
+            return httpx.DigestAuth(self.user, self.password)
+        return None
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.auth == "bearer" and self.token else {}
+
+
+def sparql_term(term: Any) -> str:
+    """A pyoxigraph term in SPARQL syntax (N-Triples forms are valid SPARQL)."""
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return str(term)
+    raise ValueError(f"a {type(term).__name__} cannot be sent to a remote SPARQL server")
+
+
+def with_bindings(sparql: str, substitutions: Mapping[str, Any]) -> str:
+    """`sparql` with its variables bound: a VALUES block first in its WHERE group."""
+    if not substitutions:
+        return sparql
+    names = list(substitutions)
+    values = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(sparql_term(substitutions[n]) for n in names)}) }} "
+    at = _where_brace(sparql)
+    return sparql[:at + 1] + values + sparql[at + 1:]
+
+
+def _where_brace(sparql: str) -> int:
+    """Offset of the `{` that opens the query's WHERE group (after a CONSTRUCT template)."""
+    try:
+        tokens = tokenize(sparql)
+    except LexError as exc:
+        raise ValueError(f"cannot bind variables in this query: {exc}") from None
+    i = next(i for i, t in enumerate(tokens) if t.kind == "kw" and t.text in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
+    if tokens[i].text == "CONSTRUCT" and i + 1 < len(tokens) and tokens[i + 1].text == "{":
+        depth, i = 0, i + 1
+        while True:  # skip the template
+            depth += tokens[i].text == "{"
+            depth -= tokens[i].text == "}"
+            i += 1
+            if depth == 0:
+                break
+    parens = 0
+    for t in tokens[i:]:
+        if t.kind == "op" and t.text == "(":
+            parens += 1
+        elif t.kind == "op" and t.text == ")":
+            parens -= 1
+        elif t.kind == "op" and t.text == "{" and parens == 0:
+            return t.pos
+    raise ValueError("no WHERE group to bind variables in")
+
+
+class RemoteStore:
+    """One backend server, shared by the threads of a serving process (httpx's pool is thread-safe)."""
+
+    def __init__(self, config: RemoteConfig):
+        if config.dialect not in DIALECTS:
+            raise ValueError(f"CLAIMGRAPH_REMOTE_DIALECT={config.dialect!r}: use one of {', '.join(DIALECTS)}")
+        self.config = config
+        self.client = httpx.Client(
+            auth=config.http_auth(), headers=config.headers(), follow_redirects=False,
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+            limits=httpx.Limits(max_connections=config.max_connections, max_keepalive_connections=8))
+        self._aclient: httpx.AsyncClient | None = None  # user queries, on the serving event loop
+        self._graphs: tuple[str, list[str]] | None = None  # (state version, our graphs), generic dialect
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- the dataset ----------------------------------------------------------------------------
+
+    def _dataset(self, union: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
+                 version: str | None) -> list[tuple[str, str]]:
+        if default_graph or named_graphs:
+            return [("default-graph-uri", g) for g in default_graph or ()] + \
+                   [("named-graph-uri", g) for g in named_graphs or ()]
+        if self.config.dialect == "oxigraph":
+            return [("union-default-graph", "")] if union else []
+        graphs = self.graph_names(version)
+        pairs = [("named-graph-uri", g) for g in graphs]
+        return pairs + ([("default-graph-uri", g) for g in graphs] if union else [])
+
+    def graph_names(self, version: str | None = None) -> list[str]:
+        """Every named graph the backend holds, remembered per state version (generic dialect)."""
+        with self._lock:
+            if version is not None and self._graphs is not None and self._graphs[0] == version:
+                return self._graphs[1]
+        body = self._post_query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", JSON, [], None)
+        rows = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        graphs = sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode))
+        with self._lock:
+            if version is not None:
+                self._graphs = (version, graphs)
+        return graphs
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _post_query(self, sparql: str, accept: str, dataset: list[tuple[str, str]], timeout: float | None) -> bytes:
+        """POST the query as a form (every server takes that; some hang on a direct POST body)."""
+        form = [("query", sparql), *dataset]
+        extra = {"timeout": httpx.Timeout(timeout, connect=self.config.connect_timeout)} if timeout else {}
+        last: Exception | None = None
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                r = self.client.post(self.config.query_url, data=_form(form), headers={"Accept": accept}, **extra)
+            except httpx.TimeoutException:
+                raise RemoteError(503, "timeout", f"the SPARQL backend did not answer within {timeout or self.config.read_timeout:g} s",
+                                  retry_after=1) from None
+            except httpx.TransportError as exc:
+                last = exc
+                time.sleep(RETRY_BACKOFF_S * (attempt + 1))
+                continue
+            return _checked(r, self.config.query_url)
+        raise RemoteError(503, "backend_unavailable",
+                          f"the SPARQL backend at {self.config.query_url} is unreachable ({type(last).__name__}: {last})",
+                          retry_after=2)
+
+    def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None, union: bool = True,
+              version: str | None = None) -> list[dict[str, Any]] | bool | list[Any]:
+        """One of our own queries, answered as the embedded engine's run_trusted answers it."""
+        if substitutions and any(isinstance(v, ox.BlankNode) for v in substitutions.values()):
+            # A blank node of a remote answer names nothing on the server: no row can match it.
+            return []
+        text = with_bindings(sparql, substitutions or {})
+        form = _form_of(text)
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        body = self._post_query(text, NTRIPLES if graph else JSON, self._dataset(union, None, None, version), None)
+        return parse_answer(body, graph)
+
+    async def fetch(self, sparql: str, graph: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
+                    deadline: float, version: str | None, max_bytes: int) -> bytes:
+        """A user's query (already gated), as the server's SPARQL JSON or N-Triples bytes: abandoned at
+        `deadline` seconds (the connection is closed; a server with its own timeout stops there too),
+        refused past `max_bytes`, retried while the connection cannot be made."""
+        dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version)
+        form = _form([("query", sparql), *dataset])
+        accept = NTRIPLES if graph else JSON
+        client = self._async_client()
+
+        async def exchange() -> bytes:
+            for attempt in range(READ_RETRIES + 1):
+                try:
+                    async with client.stream("POST", self.config.query_url, data=form, headers={"Accept": accept}) as r:
+                        if not 200 <= r.status_code < 300:
+                            await r.aread()
+                            return _checked(r, self.config.query_url)
+                        parts, size = [], 0
+                        async for chunk in r.aiter_bytes():
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise RemoteError(413, "result_too_large", "the backend's answer is too large")
+                            parts.append(chunk)
+                        return b"".join(parts)
+                except httpx.TransportError as exc:
+                    if attempt == READ_RETRIES or isinstance(exc, httpx.TimeoutException):
+                        raise RemoteError(503, "backend_unavailable", f"the SPARQL backend at {self.config.query_url} "
+                                          f"is unreachable ({type(exc).__name__}: {exc})", retry_after=2) from None
+                    await asyncio.sleep(RETRY_BACKOFF_S * (attempt + 1))
+            raise AssertionError("unreachable")
+
+        try:
+            return await asyncio.wait_for(exchange(), deadline)
+        except asyncio.TimeoutError:
+            raise RemoteError(503, "timeout", f"the query did not finish within {deadline:g} s and was abandoned",
+                              retry_after=max(1, int(deadline))) from None
+
+    def _async_client(self) -> httpx.AsyncClient:
+        if self._aclient is None:
+            c = self.config
+            self._aclient = httpx.AsyncClient(
+                auth=c.http_auth(), headers=c.headers(), follow_redirects=False,
+                timeout=httpx.Timeout(c.read_timeout, connect=c.connect_timeout),
+                limits=httpx.Limits(max_connections=c.max_connections, max_keepalive_connections=8))
+        return self._aclient
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+            self._aclient = None
+        self.client.close()
+
+    def state_version(self, dataset_iri: str) -> str | None:
+        body = self._post_query(f"SELECT ?v WHERE {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} LIMIT 1",
+                                JSON, self._dataset(True, None, None, None) if self.config.dialect == "oxigraph"
+                                else [], None)
+        rows = list(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
+        if not rows:
+            # The generic dialect's plain query reads the server's own default graph: look in ours.
+            body = self._post_query(f"SELECT ?v WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} LIMIT 1",
+                                    JSON, [], None)
+            rows = list(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
+        return rows[0]["v"].value if rows else None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """One update, never retried (it may have been applied when the connection broke)."""
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        try:
+            r = self.client.post(self.config.update_url, data=_form([("update", text)]))
+        except httpx.TimeoutException:
+            raise RemoteError(503, "timeout", "the SPARQL backend did not acknowledge the update in time; "
+                              "it may or may not have been applied") from None
+        except httpx.TransportError as exc:
+            raise RemoteError(503, "backend_unavailable",
+                              f"the SPARQL backend at {self.config.update_url} is unreachable ({exc})",
+                              retry_after=2) from None
+        _checked(r, self.config.update_url, update=True)
+
+    def bump_version(self, dataset_iri: str, void_graph: str) -> str:
+        """A new state version, written beside the change it marks (other front ends drop their caches)."""
+        version = uuid.uuid4().hex
+        self.update(f"DELETE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} "
+                    f"WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} ; "
+                    f"INSERT DATA {{ GRAPH <{void_graph}> {{ <{dataset_iri}> <{VERSION_PREDICATE}> \"{version}\" }} }}")
+        return version
+
+    def put_graph(self, iri: str, data: str) -> None:
+        """Replace one named graph with `data` (N-Triples): a Graph Store Protocol PUT, or without a
+        Graph Store endpoint DROP + INSERT DATA in one update request."""
+        if self.config.store_url:
+            try:
+                r = self.client.put(self.config.store_url, params={"graph": iri}, content=data.encode(),
+                                    headers={"Content-Type": NTRIPLES})
+            except httpx.TransportError as exc:
+                raise RemoteError(503, "backend_unavailable", f"the Graph Store at {self.config.store_url} is "
+                                  f"unreachable ({exc})", retry_after=2) from None
+            _checked(r, self.config.store_url, update=True)
+            return
+        self.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}}} }}")
+
+    def drop_graph(self, iri: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{iri}>")
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _form(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form fields with repeats (default-graph-uri, named-graph-uri), as httpx takes them."""
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _form_of(sparql: str) -> str:
+    for t in tokenize(sparql):
+        if t.kind == "kw" and t.text in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return t.text
+    return "SELECT"
+
+
+def _checked(r: httpx.Response, url: str, update: bool = False) -> bytes:
+    if 200 <= r.status_code < 300:
+        return r.content
+    said = r.text.strip().splitlines()[0][:300] if r.text.strip() else f"HTTP {r.status_code}"
+    if r.status_code in (401, 403):
+        raise RemoteError(502, "backend_refused", f"the SPARQL backend refused our credentials "
+                          f"(HTTP {r.status_code}); check CLAIMGRAPH_REMOTE_AUTH and its user or token")
+    if r.status_code == 400:
+        raise RemoteError(400, "backend_rejected", f"the SPARQL backend rejected the {'update' if update else 'query'}: {said}")
+    if r.status_code in (503, 504):
+        raise RemoteError(503, "backend_unavailable", f"the SPARQL backend at {url} is unavailable: {said}", retry_after=2)
+    raise RemoteError(502, "backend_error", f"the SPARQL backend at {url} answered HTTP {r.status_code}: {said}")
+
+
+def remote_triples(body: bytes) -> list[Any]:
+    """An N-Triples answer as pyoxigraph triples (what a CONSTRUCT gives embedded)."""
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+
+
+def remote_solutions(body: bytes) -> Any:
+    """A SPARQL JSON answer as pyoxigraph QuerySolutions or QueryBoolean."""
+    try:
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError) as exc:
+        raise RemoteError(502, "backend_error", f"the SPARQL backend's answer is not SPARQL JSON: {exc}") from None
+
+
+def parse_answer(body: bytes, graph: bool) -> list[dict[str, Any]] | bool | list[Any]:
+    """A SPARQL JSON or N-Triples answer as run_trusted returns one: rows of terms, a boolean, triples."""
+    if graph:
+        return remote_triples(body)
+    result = remote_solutions(body)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    names = [v.value for v in result.variables]
+    return [{n: sol[n] for n in names} for sol in result]
+
+
+def config_from(settings: Any) -> RemoteConfig:
+    """The backend's settings (config.Settings, CLAIMGRAPH_REMOTE_*), refused with a clear message if unusable."""
+    if not settings.remote_query_url:
+        raise SystemExit("CLAIMGRAPH_BACKEND=remote needs CLAIMGRAPH_REMOTE_QUERY_URL (the server's SPARQL query endpoint)")
+    if settings.remote_auth not in ("none", "basic", "digest", "bearer"):
+        raise SystemExit(f"CLAIMGRAPH_REMOTE_AUTH={settings.remote_auth!r}: use none, basic, digest or bearer")
+    if settings.remote_dialect not in DIALECTS:
+        raise SystemExit(f"CLAIMGRAPH_REMOTE_DIALECT={settings.remote_dialect!r}: use one of {', '.join(DIALECTS)}")
+    return RemoteConfig(
+        query_url=settings.remote_query_url, update_url=settings.remote_update_url or settings.remote_query_url,
+        store_url=settings.remote_store_url, dialect=settings.remote_dialect, auth=settings.remote_auth,
+        user=settings.remote_user, password=settings.remote_password, token=settings.remote_token,
+        connect_timeout=settings.remote_connect_timeout, read_timeout=max(30.0, settings.query_timeout + 5))
