@@ -24,6 +24,8 @@ ends poll to notice each other's writes and builds (store/remote_locator.py).
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import threading
 import time
 import uuid
@@ -39,9 +41,15 @@ from ..sparql.lexer import LexError, tokenize
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-DIALECTS = ("oxigraph", "generic")
+DIALECTS = ("oxigraph", "virtuoso", "generic")
+# Debian's Virtuoso 7.2: graphs it holds for itself, which a query without a dataset reads too.
+VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localhost:8890/")
+VIRTUOSO_ROW_CAP = 10_000  # [SPARQL] ResultSetMaxRows: answers are cut there, silently, with a 200
 READ_RETRIES = 2
 RETRY_BACKOFF_S = 0.2
+
+
+_NODE_ID_NT = re.compile(rb"<nodeID://([A-Za-z0-9]+)>")
 
 
 class RemoteError(Failure):
@@ -152,13 +160,38 @@ class RemoteStore:
         with self._lock:
             if version is not None and self._graphs is not None and self._graphs[0] == version:
                 return self._graphs[1]
-        body = self._post_query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", JSON, [], None)
+        # Virtuoso matches no empty group in GRAPH ?g { }: ask for graphs with a triple there.
+        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" if self.config.dialect == "virtuoso"
+                else "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        body = self.normalized(self._post_query(text, JSON, [], None), graph=False)
         rows = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        graphs = sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode))
+        graphs = sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
+                        and not (self.config.dialect == "virtuoso" and r["g"].value.startswith(VIRTUOSO_SYSTEM)))
         with self._lock:
             if version is not None:
                 self._graphs = (version, graphs)
         return graphs
+
+    def normalized(self, body: bytes, graph: bool) -> bytes:
+        """The server's answer in the form pyoxigraph reads, refused if it may be incomplete.
+
+        Virtuoso: an answer of exactly its row cap may have been cut (it says nothing), and its
+        blank nodes are labelled `nodeID://b10007`, which no RDF syntax allows as a label."""
+        if self.config.dialect != "virtuoso":
+            return body
+        if graph:
+            return _NODE_ID_NT.sub(lambda m: b"_:" + m.group(1), body)
+        doc = json.loads(body)
+        rows = doc.get("results", {}).get("bindings")
+        if rows is not None and len(rows) >= VIRTUOSO_ROW_CAP:
+            raise RemoteError(502, "backend_capped", f"the backend cuts answers at {VIRTUOSO_ROW_CAP} rows "
+                              "(Virtuoso's ResultSetMaxRows) and this one reached it, so it may be incomplete; "
+                              f"add a LIMIT of at most {VIRTUOSO_ROW_CAP - 1}, or page with ORDER BY, LIMIT and OFFSET")
+        for row in rows or ():
+            for term in row.values():
+                if term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
+                    term["value"] = term["value"][len("nodeID://"):]
+        return json.dumps(doc).encode()
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -192,7 +225,7 @@ class RemoteStore:
         form = _form_of(text)
         graph = form in ("CONSTRUCT", "DESCRIBE")
         body = self._post_query(text, NTRIPLES if graph else JSON, self._dataset(union, None, None, version), None)
-        return parse_answer(body, graph)
+        return parse_answer(self.normalized(body, graph), graph)
 
     async def fetch(self, sparql: str, graph: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
                     deadline: float, version: str | None, max_bytes: int) -> bytes:
@@ -209,6 +242,9 @@ class RemoteStore:
                 try:
                     async with client.stream("POST", self.config.query_url, data=form, headers={"Accept": accept}) as r:
                         if not 200 <= r.status_code < 300:
+                            await r.aread()
+                            return _checked(r, self.config.query_url)
+                        if "x-sql-state" in r.headers:
                             await r.aread()
                             return _checked(r, self.config.query_url)
                         parts, size = [], 0
@@ -247,15 +283,11 @@ class RemoteStore:
         self.client.close()
 
     def state_version(self, dataset_iri: str) -> str | None:
-        body = self._post_query(f"SELECT ?v WHERE {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} LIMIT 1",
-                                JSON, self._dataset(True, None, None, None) if self.config.dialect == "oxigraph"
-                                else [], None)
-        rows = list(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
-        if not rows:
-            # The generic dialect's plain query reads the server's own default graph: look in ours.
-            body = self._post_query(f"SELECT ?v WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} LIMIT 1",
-                                    JSON, [], None)
-            rows = list(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
+        """The state version the last build or write left (None before the first), in whichever of
+        the server's named graphs it is: one small query, every dialect alike."""
+        body = self._post_query(f"SELECT ?v WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} LIMIT 1",
+                                JSON, [], None)
+        rows = list(ox.parse_query_results(self.normalized(body, False), ox.QueryResultsFormat.JSON))
         return rows[0]["v"].value if rows else None
 
     # -- writing --------------------------------------------------------------------------------
@@ -319,6 +351,11 @@ def _form_of(sparql: str) -> str:
 
 def _checked(r: httpx.Response, url: str, update: bool = False) -> bytes:
     if 200 <= r.status_code < 300:
+        if "x-sql-state" in r.headers:
+            # Virtuoso's "anytime" answer: what it had found when its own time limit struck.
+            raise RemoteError(503, "timeout", "the backend stopped the query at its own time limit and sent a "
+                              f"partial answer ({r.headers.get('x-sql-message', r.headers['x-sql-state'])}); "
+                              "it is not passed on as complete", retry_after=1)
         return r.content
     said = r.text.strip().splitlines()[0][:300] if r.text.strip() else f"HTTP {r.status_code}"
     if r.status_code in (401, 403):

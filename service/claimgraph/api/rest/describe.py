@@ -28,11 +28,12 @@ GRAPH_EXISTS = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
 GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 10000"
 GRAPH_CAP = 10000
 MAX_HASH_OBJECTS = 500
+# Ordered: which 201 a hub shows must not depend on the backend's row order.
 INCOMING = PREFIX_BLOCK + """
 SELECT DISTINCT ?o ?s ?p ?slabel WHERE {
   ?s ?p ?o .
   OPTIONAL { ?s rdfs:label ?slabel }
-} LIMIT 201
+} ORDER BY ?p ?s LIMIT 201
 """
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

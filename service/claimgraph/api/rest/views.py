@@ -166,6 +166,10 @@ def node_view_rows(rows: list[dict[str, Any]], iri: str) -> NodeView:
             obj.end = py(r["oend"])
         if r.get("opos") is not None:
             obj.position = py(r["opos"])
+    # Rows come in the store's own order, which differs between backends (store/remote.py):
+    # each property's values in one order everywhere, so a page or a record reads the same.
+    for objs in view.props.values():
+        objs.sort(key=lambda o: str(o.term))
     return view
 
 
