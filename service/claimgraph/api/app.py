@@ -15,6 +15,7 @@ from .. import __version__
 from ..config import Settings
 from ..namespaces import Minter
 from ..sparql.engine import SparqlEngine
+from ..store.remote import RemoteError
 from . import errors, routes
 from .context import AppContext
 from .writes import Writes
@@ -31,7 +32,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine.locator.current()  # fail fast with a clear message if nothing is built
+        try:
+            engine.locator.current()  # fail fast with a clear message if nothing is built
+        except RemoteError as exc:
+            # A front end may start before its backend: it answers 503s until the backend is back.
+            logging.getLogger("claimgraph").warning("the backend is not answering yet: %s", exc)
         ctx.writes.start()
         await engine.start()
         # What the server asked to run alongside (serve/: sharing /metrics between processes).

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
+from ..store.remote import RemoteError
 from .context import AppContext
 
 _PROMETHEUS = "text/plain; version=0.0.4"
@@ -24,7 +25,10 @@ async def health(request: Request) -> JSONResponse:
         store_dir = engine.locator.current()
         # in_memory_quads: this process's copy for inline queries (store/mirror.py), 0 while on disk.
         store = {"ok": True, "version": store_dir.name, "in_memory_quads": engine.mirror.quads}
-    except FileNotFoundError as exc:
+        unreachable = getattr(engine.locator, "last_error", None)  # a remote backend's last poll
+        if unreachable:
+            store = {"ok": False, "version": store_dir.name, "error": unreachable}
+    except (FileNotFoundError, RemoteError) as exc:  # nothing built, or the backend unreachable
         store = {"ok": False, "error": str(exc)}
     pool = engine.pool
     if engine.remote is not None:  # the backend runs the queries: no workers here

@@ -36,7 +36,7 @@ import httpx
 import pyoxigraph as ox
 
 from ..failure import Failure
-from ..sparql.lexer import LexError, tokenize
+from ..sparql.lexer import LexError, decode_iri, decode_local, tokenize
 
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
 JSON = "application/sparql-results+json"
@@ -44,7 +44,8 @@ NTRIPLES = "application/n-triples"
 DIALECTS = ("oxigraph", "virtuoso", "generic")
 # Debian's Virtuoso 7.2: graphs it holds for itself, which a query without a dataset reads too.
 VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localhost:8890/")
-VIRTUOSO_ROW_CAP = 10_000  # [SPARQL] ResultSetMaxRows: answers are cut there, silently, with a 200
+VIRTUOSO_ROW_CAP = 10_000
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"  # [SPARQL] ResultSetMaxRows: answers are cut there, silently, with a 200
 READ_RETRIES = 2
 RETRY_BACKOFF_S = 0.2
 
@@ -145,15 +146,22 @@ class RemoteStore:
     # -- the dataset ----------------------------------------------------------------------------
 
     def _dataset(self, union: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
-                 version: str | None) -> list[tuple[str, str]]:
+                 version: str | None, sparql: str = "") -> list[tuple[str, str]]:
         if default_graph or named_graphs:
             return [("default-graph-uri", g) for g in default_graph or ()] + \
                    [("named-graph-uri", g) for g in named_graphs or ()]
         if self.config.dialect == "oxigraph":
             return [("union-default-graph", "")] if union else []
         graphs = self.graph_names(version)
-        pairs = [("named-graph-uri", g) for g in graphs]
-        return pairs + ([("default-graph-uri", g) for g in graphs] if union else [])
+        pairs = [("default-graph-uri", g) for g in graphs] if union else []
+        named = graphs
+        if self.config.dialect == "virtuoso":
+            # Virtuoso 7.2, given a dataset, answers ASK, COUNT or a constant projection over
+            # GRAPH <g> for a g outside the named graphs as if it matched once (ASK true). Every
+            # IRI the query names goes into the named graphs too: one that is no graph matches
+            # nothing there, which is the right answer.
+            named = sorted(set(graphs) | _iris_in(sparql))
+        return pairs + [("named-graph-uri", g) for g in named]
 
     def graph_names(self, version: str | None = None) -> list[str]:
         """Every named graph the backend holds, remembered per state version (generic dialect)."""
@@ -175,8 +183,9 @@ class RemoteStore:
     def normalized(self, body: bytes, graph: bool) -> bytes:
         """The server's answer in the form pyoxigraph reads, refused if it may be incomplete.
 
-        Virtuoso: an answer of exactly its row cap may have been cut (it says nothing), and its
-        blank nodes are labelled `nodeID://b10007`, which no RDF syntax allows as a label."""
+        Virtuoso: an answer of exactly its row cap may have been cut (it says nothing), its
+        blank nodes are labelled `nodeID://b10007`, which no RDF syntax allows as a label, and
+        its JSON writes booleans as 0 and 1."""
         if self.config.dialect != "virtuoso":
             return body
         if graph:
@@ -191,6 +200,10 @@ class RemoteStore:
             for term in row.values():
                 if term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
                     term["value"] = term["value"][len("nodeID://"):]
+                elif term.get("datatype") == XSD_BOOLEAN and term.get("value") in ("0", "1"):
+                    # Virtuoso keeps booleans as numbers and sends "0"/"1" in JSON (N-Triples says
+                    # "false"/"true"): both are valid, but the embedded store writes the canonical form.
+                    term["value"] = "true" if term["value"] == "1" else "false"
         return json.dumps(doc).encode()
 
     # -- reading --------------------------------------------------------------------------------
@@ -222,9 +235,11 @@ class RemoteStore:
             # A blank node of a remote answer names nothing on the server: no row can match it.
             return []
         text = with_bindings(sparql, substitutions or {})
+        if self.config.dialect == "virtuoso":
+            text = fill_empty_graphs(clamp_limit(text, VIRTUOSO_ROW_CAP))
         form = _form_of(text)
         graph = form in ("CONSTRUCT", "DESCRIBE")
-        body = self._post_query(text, NTRIPLES if graph else JSON, self._dataset(union, None, None, version), None)
+        body = self._post_query(text, NTRIPLES if graph else JSON, self._dataset(union, None, None, version, text), None)
         return parse_answer(self.normalized(body, graph), graph)
 
     async def fetch(self, sparql: str, graph: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
@@ -232,7 +247,9 @@ class RemoteStore:
         """A user's query (already gated), as the server's SPARQL JSON or N-Triples bytes: abandoned at
         `deadline` seconds (the connection is closed; a server with its own timeout stops there too),
         refused past `max_bytes`, retried while the connection cannot be made."""
-        dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version)
+        dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version, sparql)
+        if self.config.dialect == "virtuoso":
+            sparql = fill_empty_graphs(clamp_limit(sparql, VIRTUOSO_ROW_CAP))
         form = _form([("query", sparql), *dataset])
         accept = NTRIPLES if graph else JSON
         client = self._async_client()
@@ -342,6 +359,79 @@ def _form(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
+def clamp_limit(sparql: str, cap: int) -> str:
+    """`sparql` with a top-level LIMIT above `cap` lowered to it. Virtuoso refuses an ordered or
+    DISTINCT query whose LIMIT passes its MaxSortedTopRows (10,000) and cuts any answer at
+    ResultSetMaxRows: asked for at most the cap, an answer that reaches it is refused as possibly
+    incomplete (RemoteStore.normalized) instead of the whole query failing."""
+    try:
+        tokens = tokenize(sparql)
+    except LexError:
+        return sparql
+    depth, last = 0, None
+    for i, t in enumerate(tokens):
+        if t.kind == "op" and t.text == "{":
+            depth += 1
+        elif t.kind == "op" and t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.kind == "kw" and t.text == "LIMIT" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
+            last = tokens[i + 1]
+    if last is None or not last.text.isdigit() or int(last.text) <= cap:
+        return sparql
+    return sparql[:last.pos] + str(cap) + sparql[last.pos + len(last.text):]
+
+
+def fill_empty_graphs(sparql: str) -> str:
+    """An ASK's `GRAPH ?g { }` as `GRAPH ?g { ?s ?p ?o }`. Virtuoso keeps no empty graphs (a graph
+    is there while it has a triple) and never matches the empty group, so "is there such a graph"
+    is asked as "has it a triple", which on Virtuoso is the same question. Only in an ASK: it
+    projects nothing, so the added variables change no answer."""
+    try:
+        tokens = tokenize(sparql)
+    except LexError:
+        return sparql
+    if _form_of(sparql) != "ASK":
+        return sparql
+    spots = [tokens[i + 2].pos for i, t in enumerate(tokens[:-3])
+             if t.kind == "kw" and t.text == "GRAPH" and tokens[i + 2].text == "{" and tokens[i + 3].text == "}"]
+    for at in reversed(spots):
+        sparql = sparql[:at + 1] + " ?claimgraph_s ?claimgraph_p ?claimgraph_o " + sparql[at + 1:]
+    return sparql
+
+
+def _iris_in(sparql: str) -> set[str]:
+    """Every absolute IRI the query writes, prefixed names resolved."""
+    try:
+        tokens = tokenize(sparql)
+    except LexError:
+        return set()
+    prefixes: dict[str, str] = {}
+    out: set[str] = set()
+    for i, t in enumerate(tokens):
+        try:
+            if t.kind == "kw" and t.text == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
+                prefixes[tokens[i + 1].text[:-1]] = decode_iri(tokens[i + 2].text)
+            elif t.kind == "iri":
+                value = decode_iri(t.text)
+                if ":" in value:
+                    out.add(value)
+            elif t.kind == "pname" and not t.text.endswith(":"):
+                prefix, local = t.text.split(":", 1)
+                if prefix in prefixes and "\\" not in local:
+                    out.add(prefixes[prefix] + decode_local(local))
+        except (ValueError, IndexError):
+            continue
+    return {iri for iri in out if _valid_iri(iri)}
+
+
+def _valid_iri(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+        return True
+    except ValueError:
+        return False
+
+
 def _form_of(sparql: str) -> str:
     for t in tokenize(sparql):
         if t.kind == "kw" and t.text in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
@@ -363,6 +453,11 @@ def _checked(r: httpx.Response, url: str, update: bool = False) -> bytes:
                           f"(HTTP {r.status_code}); check CLAIMGRAPH_REMOTE_AUTH and its user or token")
     if r.status_code == 400:
         raise RemoteError(400, "backend_rejected", f"the SPARQL backend rejected the {'update' if update else 'query'}: {said}")
+    if r.status_code == 500 and "estimated execution time" in said:
+        # Virtuoso refuses up front what it estimates will overrun its own limit: a runaway, told
+        # as the embedded engine tells one.
+        raise RemoteError(503, "timeout", f"the query would not finish in time; the backend refused it: {said}",
+                          retry_after=1)
     if r.status_code in (503, 504):
         raise RemoteError(503, "backend_unavailable", f"the SPARQL backend at {url} is unavailable: {said}", retry_after=2)
     raise RemoteError(502, "backend_error", f"the SPARQL backend at {url} answered HTTP {r.status_code}: {said}")

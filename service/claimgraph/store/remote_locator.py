@@ -26,6 +26,7 @@ class RemoteLocator:
         self.ttl = ttl
         self._version: str | None = None
         self._checked = 0.0
+        self.last_error: str | None = None  # the last poll's failure, None once the backend answers
         self._lock = threading.Lock()
 
     def version(self) -> str:
@@ -35,7 +36,9 @@ class RemoteLocator:
                 if self._version is None or now - self._checked > self.ttl:
                     try:
                         self._version = self.remote.state_version(self.dataset_iri) or "unversioned"
-                    except RemoteError:
+                        self.last_error = None
+                    except RemoteError as exc:
+                        self.last_error = exc.message  # /health says so
                         if self._version is None:
                             raise
                         # Keep the last known state for this poll; the query itself will fail

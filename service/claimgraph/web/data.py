@@ -21,31 +21,26 @@ from ..api.rest.common import addresses, keyset_page, unique_by_id
 from ..api.rest.entities import entity_item
 from ..api.rest.envelope import MAX_LIMIT
 from ..api.rest.queries import ARTICLES_PAGE, MENTIONS_IN_SENTENCE, NESTED_LIMIT, claims_page
-from ..api.rest.views import NODE_VIEW, PREFIX_BLOCK, load_views, node_view_rows, py
+from ..api.rest.views import PREFIX_BLOCK, load_views, node_view_rows, object_details, py
 
 MAX_ITEMS = 5000  # a page never lists more than this many of anything
 ARTICLE_LIMIT = 200_000
 
 # The REST API's node view and mentions-in-a-sentence queries, widened from one node to a whole
 # article: the same patterns and columns (so the same row shapes), read in a few queries instead of
-# one per claim and per sentence. Derived from the REST texts, so the two cannot drift apart. The
-# node view's OPTIONAL details (label, words, offsets of each object) are asked once per distinct
+# one per claim and per sentence. Derived from the REST texts, so the two cannot drift apart. Each
+# object's details (label, words, offsets) are read as the REST node views read them
+# (api/rest/views.py object_details: a UNION of constant predicates per object), once per distinct
 # object rather than once per triple: an article's claims have ~1400 triples but ~140 objects.
-_DETAILS = "\n".join(line for line in NODE_VIEW.splitlines() if line.strip().startswith("OPTIONAL"))
+# (Five OPTIONALs after a subquery, as before, lost most offsets on Virtuoso 7.2.)
 CLAIM_TRIPLES_OF_ARTICLE = PREFIX_BLOCK + f"""
 SELECT DISTINCT ?article ?s ?p ?o WHERE {{ ?article cg:hasClaim ?s . ?s ?p ?o }} LIMIT {ARTICLE_LIMIT}
-"""
-CLAIM_OBJECTS_OF_ARTICLE = PREFIX_BLOCK + f"""
-SELECT ?article ?o ?olabel ?otext ?obegin ?oend ?opos WHERE {{
-  {{ SELECT DISTINCT ?article ?o WHERE {{ ?article cg:hasClaim ?s . ?s ?p ?o FILTER(!isLiteral(?o)) }} }}
-{_DETAILS}
-}} LIMIT {ARTICLE_LIMIT}
 """
 CLAIM_VIEWS_OF_ARTICLE = CLAIM_TRIPLES_OF_ARTICLE  # kept for readers of this module
 MENTIONS_OF_ARTICLE = MENTIONS_IN_SENTENCE.replace("SELECT ?sentence ", "SELECT ?article ?sentence ", 1).replace(
     "  ?sentence cg:hasMention ?mention .", "  ?article cg:hasSentence ?sentence .\n  ?sentence cg:hasMention ?mention .",
     1).replace(f"LIMIT {NESTED_LIMIT + 1}", f"LIMIT {ARTICLE_LIMIT}")
-assert _DETAILS.count("OPTIONAL") >= 5 and MENTIONS_OF_ARTICLE != MENTIONS_IN_SENTENCE, "REST query texts changed"
+assert MENTIONS_OF_ARTICLE != MENTIONS_IN_SENTENCE, "REST query texts changed"
 
 COUNTS = {
     "claims_by_kind": PREFIX_BLOCK + "SELECT ?k (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a cg:Claim ; cg:claimKind ?k } "
@@ -167,13 +162,12 @@ async def _reader(ctx: AppContext, slug: str) -> dict[str, Any] | None:
     node = ox.NamedNode(iri)
 
     def read_claims() -> list[dict[str, Any]]:
-        details: dict[str, list[dict[str, Any]]] = {}
-        for d in ctx.engine.run_trusted(CLAIM_OBJECTS_OF_ARTICLE, {"article": node}):
-            details.setdefault(str(d["o"]), []).append(d)
+        triples = ctx.engine.run_trusted(CLAIM_TRIPLES_OF_ARTICLE, {"article": node})
+        details = object_details(ctx.engine, [r["o"] for r in triples])
         by_claim: dict[str, list[dict[str, Any]]] = {}
-        for r in ctx.engine.run_trusted(CLAIM_TRIPLES_OF_ARTICLE, {"article": node}):
+        for r in triples:
             # One node-view row per (triple, detail row), as the REST node view would give it.
-            for d in details.get(str(r["o"]), [{}]):
+            for d in details.get(r["o"], [{}]):
                 by_claim.setdefault(r["s"].value, []).append({**d, **r})
         views = [node_view_rows(rs, iri) for iri, rs in by_claim.items()]
         cards = [claim_card(records.claim_row(v, addr)) for v in views]

@@ -202,7 +202,7 @@ def load_views(engine: Any, iris: list[str]) -> list[NodeView]:
                 continue
         out.append(None)
         plain.append((len(out) - 1, iri, engine.run_trusted(NODE_TRIPLES, {"s": ox.NamedNode(iri)})))
-    details = _details(engine, [r["o"] for _i, _iri, rows in plain for r in rows])
+    details = object_details(engine, [r["o"] for _i, _iri, rows in plain for r in rows])
     for i, iri, rows in plain:
         view_rows = []
         for r in rows:
@@ -214,7 +214,7 @@ def load_views(engine: Any, iris: list[str]) -> list[NodeView]:
     return out  # type: ignore[return-value]
 
 
-def _details(engine: Any, objects: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+def object_details(engine: Any, objects: list[Any]) -> dict[Any, list[dict[str, Any]]]:
     """object -> the label, text, offsets and position rows NODE_VIEW's OPTIONALs would give it."""
     named = list(dict.fromkeys(o for o in objects if isinstance(o, ox.NamedNode)))
     found: dict[Any, dict[str, list[Any]]] = {}

@@ -1,0 +1,281 @@
+"""The same service in front of a remote SPARQL server (CLAIMGRAPH_BACKEND=remote, store/remote.py).
+
+Each backend kind runs for real on loopback: `oxigraph serve`, and Debian's Virtuoso 7.2
+(virtuoso-t, started by these tests; .ci/run installs it). The built store is loaded into it
+the way `claimgraph build` does (store/remote_load.py), then a claimgraph front end on the
+backend is compared, byte for byte, with one on the embedded store: REST, Linked Data, pages,
+named queries, reconciliation and SPARQL in every result format. Then what only a remote
+backend has: two stateless front ends seeing each other's writes, an incremental load, the
+backend going away and coming back, and Virtuoso's silent row cap refused.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from claimgraph.namespaces import Minter
+from claimgraph.store.remote import RemoteConfig, RemoteStore
+from claimgraph.store.remote_load import load_version, record_path
+from claimgraph.store.swap import current_version_dir
+from support.backends import Backend, start_backend
+from support.liveserver import ROOT, LiveServer, start_server, writable_copy
+
+TOKEN = "remote-token"
+CLAIM = "https://w3id.org/claimgraph/ontology#Claim"
+PATHS = [
+    "/api/entities/russia", "/api/claims?limit=5", "/api/claims?stance=critical&limit=20", "/api/articles",
+    "/api/events", "/api/search?q=sanctions", "/api/queries/stance-toward",
+    "/api/queries/claims-about?topic=us-sanctions-policy", "/id/entity/russia", "/id/graph/entities",
+    "/id/article/us-russia-reconfiguration", "/", "/search?q=sanctions", "/read/us-russia-reconfiguration",
+    "/read/us-russia-reconfiguration/annotations.jsonld", "/entity/russia", "/entity/russia/graph.json",
+    "/compare", "/timeline",
+    '/reconcile?queries={"q0":{"query":"Russia"}}',
+]
+SPARQL = [
+    (f"SELECT ?c WHERE {{ ?c a <{CLAIM}> }} ORDER BY ?c", "application/sparql-results+json"),
+    (f"SELECT ?c ?p ?o WHERE {{ ?c a <{CLAIM}> ; ?p ?o }} ORDER BY ?c ?p ?o LIMIT 300", "text/csv"),
+    (f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{CLAIM}> }}", "application/sparql-results+xml"),
+    (f"ASK {{ ?c a <{CLAIM}> }}", "application/sparql-results+json"),
+    (f"CONSTRUCT {{ ?c a <{CLAIM}> }} WHERE {{ ?c a <{CLAIM}> }}", "application/n-triples"),
+    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'http://127.0.0.1:8000/id/')) "
+     "FILTER(?g != <http://127.0.0.1:8000/id/graph/dataset>) } GROUP BY ?g ORDER BY ?g", "application/sparql-results+json"),
+]
+
+
+@pytest.fixture(scope="module")
+def store_copy(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return writable_copy(built_settings.store, tmp_path_factory.mktemp("remote-store"))
+
+
+@pytest.fixture(scope="module")
+def embedded(store_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    srv = start_server(store_copy, tmp_path_factory.mktemp("embedded"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def backend(request, store_copy: Path, built_settings, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    tmp = tmp_path_factory.mktemp(f"backend-{request.param}")
+    b = start_backend(request.param, tmp)
+    remote = RemoteStore(_config(b))
+    mint = Minter(built_settings.base_iri)
+    record_path(store_copy).unlink(missing_ok=True)
+    report = load_version(current_version_dir(store_copy), store_copy, remote, built_settings.base_iri,
+                          mint.dataset, mint.graph("dataset"))
+    remote.close()
+    assert report.sent and not report.dropped
+    yield b
+    b.stop()
+
+
+def _config(b: Backend) -> RemoteConfig:
+    e = b.env
+    return RemoteConfig(query_url=e["CLAIMGRAPH_REMOTE_QUERY_URL"], update_url=e["CLAIMGRAPH_REMOTE_UPDATE_URL"],
+                        store_url=e["CLAIMGRAPH_REMOTE_STORE_URL"], dialect=e["CLAIMGRAPH_REMOTE_DIALECT"],
+                        auth=e.get("CLAIMGRAPH_REMOTE_AUTH", "none"), user=e.get("CLAIMGRAPH_REMOTE_USER", ""),
+                        password=e.get("CLAIMGRAPH_REMOTE_PASSWORD", ""))
+
+
+@pytest.fixture(scope="module")
+def front(backend: Backend, store_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    srv = start_server(store_copy, tmp_path_factory.mktemp("front"),
+                       env={**backend.env, "CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_REMOTE_POLL_S": "0.3",
+                            "CLAIMGRAPH_QUERY_TIMEOUT": "3"})
+    yield srv
+    srv.stop()
+
+
+def test_every_page_and_record_is_the_same_as_on_the_embedded_store(front: LiveServer, embedded: LiveServer,
+                                                                     backend: Backend) -> None:
+    with front.client() as f, embedded.client() as e:
+        for path in PATHS:
+            a, b = f.get(path), e.get(path)
+            assert a.status_code == b.status_code == 200, (path, a.text[:300])
+            # Bodies that name the server they came from (annotation ids) name it by its own port.
+            assert a.content.replace(front.url.encode(), b"SERVER") == b.content.replace(embedded.url.encode(), b"SERVER"), \
+                f"{backend.kind}: {path} differs"
+        health = f.get("/health").json()
+        assert health["backend"]["kind"] == "remote" and health["backend"]["dialect"] == backend.kind
+        assert health["store"]["ok"] is True
+
+
+@pytest.mark.parametrize("text, accept", SPARQL)
+def test_sparql_answers_are_the_same_bytes_as_embedded(front: LiveServer, embedded: LiveServer, backend: Backend,
+                                                       text: str, accept: str) -> None:
+    with front.client() as f, embedded.client() as e:
+        a = f.post("/sparql", data={"query": text}, headers={"Accept": accept})
+        b = e.post("/sparql", data={"query": text}, headers={"Accept": accept})
+        assert a.status_code == b.status_code == 200, a.text[:300]
+        assert a.headers["content-type"] == b.headers["content-type"]
+        if accept == "application/n-triples":  # a graph: a set of triples, in no defined order
+            assert set(a.content.splitlines()) == set(b.content.splitlines()) and a.content, f"{backend.kind}: {text}"
+        else:
+            assert a.content == b.content, f"{backend.kind}: {text}"
+
+
+def test_the_backend_holds_one_triple_more_the_state_version(front: LiveServer, embedded: LiveServer) -> None:
+    """The dataset description on a remote backend also says which state it is in (front ends poll it)."""
+    text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://127.0.0.1:8000/id/graph/dataset> { ?s ?p ?o } }"
+    version = "SELECT ?v WHERE { ?d <https://w3id.org/claimgraph/ontology#stateVersion> ?v }"
+    json_ = {"Accept": "application/sparql-results+json"}
+    with front.client() as f, embedded.client() as e:
+        n = [int(c.post("/sparql", data={"query": text}, headers=json_).json()["results"]["bindings"][0]["n"]["value"])
+             for c in (f, e)]
+        assert n[0] == n[1] + 1
+        assert len(f.post("/sparql", data={"query": version}, headers=json_).json()["results"]["bindings"]) == 1
+        assert e.post("/sparql", data={"query": version}, headers=json_).json()["results"]["bindings"] == []
+
+
+def test_errors_have_the_embedded_shapes(front: LiveServer, embedded: LiveServer) -> None:
+    with front.client() as f, embedded.client() as e:
+        for text in ("SELECT * WHERE { ?s ?p", "ASK { ?s ?p ?o FILTER(?o = ) }",
+                     "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"):
+            a, b = f.post("/sparql", data={"query": text}), e.post("/sparql", data={"query": text})
+            assert a.status_code == b.status_code and a.status_code in (400, 403)
+            assert a.json() == b.json()
+
+
+def test_a_runaway_is_abandoned_at_the_deadline(front: LiveServer) -> None:
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with front.client() as f:
+        started = time.monotonic()
+        r = f.post("/sparql", data={"query": cross}, headers={"Accept": "application/sparql-results+json"})
+        took = time.monotonic() - started
+        assert r.status_code == 503 and r.json()["error"]["code"] == "timeout", r.text
+        # Abandoned at the deadline (Oxigraph), or refused up front on the backend's own estimate (Virtuoso).
+        message = r.json()["error"]["message"]
+        assert ("abandoned" in message or "refused" in message) and took < 3 + 2
+        assert f.get("/health").status_code == 200
+
+
+def test_two_front_ends_see_each_others_writes(front: LiveServer, backend: Backend, store_copy: Path,
+                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    other = start_server(store_copy, tmp_path_factory.mktemp("front2"),
+                         env={**backend.env, "CLAIMGRAPH_UPDATE_TOKEN": TOKEN, "CLAIMGRAPH_REMOTE_POLL_S": "0.3"})
+    graph = f"http://example.org/notes/{backend.kind}-{time.time_ns()}"
+    ask = f'ASK {{ GRAPH <{graph}> {{ <http://example.org/n1> <http://example.org/says> "seen" }} }}'
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        with front.client() as a, other.client() as b:
+            assert b.post("/sparql", data={"query": ask}, headers={"Accept": "application/sparql-results+json"}).json()["boolean"] is False
+            w = a.post("/sparql", data={"update": f'INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/n1> '
+                                                  f'<http://example.org/says> "seen" }} }}'}, headers=auth)
+            assert w.status_code == 204, w.text
+            # Seen at once by the writer (it knows the new state), by the other within its poll.
+            assert a.post("/sparql", data={"query": ask}, headers={"Accept": "application/sparql-results+json"}).json()["boolean"] is True
+            deadline = time.monotonic() + 3
+            while True:
+                seen = b.post("/sparql", data={"query": ask}, headers={"Accept": "application/sparql-results+json"}).json()["boolean"]
+                if seen or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert seen, "the other front end still answered from the state before the write"
+            # Graph Store writes go the same way; build-owned graphs are refused alike.
+            put = b.put("/store", params={"graph": graph}, content=b'<http://example.org/n2> <http://example.org/says> "put" .',
+                        headers={**auth, "Content-Type": "application/n-triples"})
+            assert put.status_code == 204, put.text
+            got = a.get("/store", params={"graph": graph}, headers={"Accept": "application/n-triples"})
+            deadline = time.monotonic() + 3
+            while b'"put"' not in got.content and time.monotonic() < deadline:
+                time.sleep(0.1)
+                got = a.get("/store", params={"graph": graph}, headers={"Accept": "application/n-triples"})
+            assert got.status_code == 200 and b'"put"' in got.content and b'"seen"' not in got.content
+            owned = a.post("/sparql", data={"update": "INSERT DATA { GRAPH <http://127.0.0.1:8000/id/graph/entities> "
+                                                      "{ <http://example.org/x> <http://example.org/p> 1 } }"}, headers=auth)
+            assert owned.status_code == 409
+            gone = a.delete("/store", params={"graph": graph}, headers=auth)
+            assert gone.status_code == 204
+            assert a.delete("/store", params={"graph": graph}, headers=auth).status_code == 404
+    finally:
+        other.stop()
+
+
+def test_loading_again_sends_only_what_changed(backend: Backend, store_copy: Path, built_settings) -> None:
+    remote = RemoteStore(_config(backend))
+    mint = Minter(built_settings.base_iri)
+    args = (current_version_dir(store_copy), store_copy, remote, built_settings.base_iri, mint.dataset,
+            mint.graph("dataset"))
+    try:
+        before = remote.state_version(mint.dataset)
+        again = load_version(*args)
+        assert again.sent == [] and again.dropped == [] and again.kept >= 5
+        assert remote.state_version(mint.dataset) == before  # nothing changed: caches stay valid
+        # One graph the server was given differently (as a build with a changed article would find):
+        record = json.loads(record_path(store_copy).read_text())
+        changed = mint.graph("entities")
+        record["graphs"][changed] = "0" * 64
+        record["graphs"]["http://127.0.0.1:8000/id/article/gone/graph"] = "1" * 64
+        record_path(store_copy).write_text(json.dumps(record))
+        third = load_version(*args)
+        assert third.sent == [changed] and third.dropped == ["http://127.0.0.1:8000/id/article/gone/graph"]
+        assert remote.state_version(mint.dataset) != before
+    finally:
+        remote.close()
+
+
+def test_virtuoso_row_cap_is_never_passed_on_as_complete(front: LiveServer, backend: Backend) -> None:
+    values = " ".join(str(i) for i in range(101))
+    text = f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}"
+    with front.client() as f:
+        r = f.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+        if backend.kind == "virtuoso":
+            assert r.status_code == 502 and r.json()["error"]["code"] == "backend_capped", r.text[:300]
+            assert "10000" in r.json()["error"]["message"]
+        else:  # Oxigraph has no cap: the same query answers every row
+            assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 101 * 101
+
+
+def test_a_backend_that_goes_away_answers_503_and_recovers(front: LiveServer, backend: Backend) -> None:
+    text = f"SELECT ?c WHERE {{ ?c a <{CLAIM}> }} ORDER BY ?c LIMIT 3 # outage {time.time_ns()}"
+    with front.client() as f:
+        assert f.post("/sparql", data={"query": text}).status_code == 200
+        backend.stop()
+        try:
+            r = f.post("/sparql", data={"query": text + " again"})
+            assert r.status_code == 503, r.text
+            err = r.json()["error"]
+            assert err["code"] == "backend_unavailable" and backend.query_url in err["message"]
+            assert "Traceback" not in r.text and r.headers.get("retry-after")
+            rest = f.get("/api/entities/russia")
+            assert rest.status_code == 503 and rest.json()["error"]["code"] == "backend_unavailable"
+            time.sleep(0.5)  # past the poll: /health says the backend is gone
+            h = f.get("/health")
+            assert h.status_code == 503 and h.json()["store"]["ok"] is False
+        finally:
+            backend.restart()
+        deadline = time.monotonic() + 5
+        while f.get("/health").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert f.post("/sparql", data={"query": text + " after"}).status_code == 200
+        assert f.get("/api/entities/russia").status_code == 200
+        assert front.alive()
+
+
+def test_the_build_command_loads_into_the_backend(tmp_path: Path) -> None:
+    """`claimgraph build` with CLAIMGRAPH_BACKEND=remote: the build, then the load, and its report
+    (the load itself runs on every backend above; the command's path is the same for each)."""
+    backend = start_backend("oxigraph", tmp_path)
+    try:
+        env = {**backend.env, "CLAIMGRAPH_STORE": str(tmp_path / "store"), "CLAIMGRAPH_DATA": str(ROOT / "data"),
+               "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
+        done = subprocess.run([sys.executable, "-m", "claimgraph", "build", "--no-reasoner"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "loaded into " + backend.query_url in done.stderr and "0 unchanged" in done.stderr
+        again = subprocess.run([sys.executable, "-m", "claimgraph", "build", "--no-reasoner"], env=env, cwd=ROOT,
+                               capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0 and "0 graphs sent" in again.stderr, again.stderr[-2000:]
+        with httpx.Client() as c:
+            r = c.post(backend.query_url, data={"query": f"ASK {{ GRAPH ?g {{ ?c a <{CLAIM}> }} }}"},
+                       headers={"Accept": "application/sparql-results+json"})
+            assert r.json()["boolean"] is True
+    finally:
+        backend.stop()
