@@ -120,7 +120,7 @@ class Settings:
     allocator: str = field(default_factory=lambda: _env("ALLOCATOR", "auto").lower())
     # Where the graph lives (store/remote.py): "embedded" (pyoxigraph on disk at CLAIMGRAPH_STORE, the
     # default) or "remote" (a SPARQL 1.1 server: Query at REMOTE_QUERY_URL, Update at REMOTE_UPDATE_URL,
-    # Graph Store at REMOTE_STORE_URL; REMOTE_DIALECT oxigraph | generic; REMOTE_AUTH none | basic |
+    # Graph Store at REMOTE_STORE_URL; REMOTE_DIALECT oxigraph | virtuoso | qlever | generic; REMOTE_AUTH none | basic |
     # digest | bearer with REMOTE_USER / REMOTE_PASSWORD or REMOTE_TOKEN). Front ends poll the backend's
     # state version every REMOTE_POLL_S seconds to see each other's writes.
     backend: str = field(default_factory=lambda: _env("BACKEND", "embedded").lower())

@@ -7,9 +7,10 @@ Everything a server does differently is absorbed here (`Dialect`), so nothing ab
 seam knows which server it talks to:
 
 - the dataset: embedded queries read the union of the named graphs as the default graph.
-  A server that offers that per request gets asked for it (Oxigraph: `union-default-graph`);
-  otherwise the query names its dataset explicitly, every graph of ours as a
-  `default-graph-uri` (and `named-graph-uri`), so system graphs never leak in;
+  A server that offers that per request gets asked for it (Oxigraph: `union-default-graph`),
+  one whose default graph is that union already is asked nothing (QLever); otherwise the
+  query names its dataset explicitly, every graph of ours as a `default-graph-uri` (and
+  `named-graph-uri`), so system graphs never leak in (Virtuoso);
 - answers: asked for as SPARQL JSON (solutions) or N-Triples (graphs) and parsed by
   pyoxigraph, then written by the same writers as embedded answers: the same bytes on
   every backend, and an answer the server cuts short is an error, not a shorter answer;
@@ -41,7 +42,7 @@ from ..sparql.lexer import LexError, decode_iri, decode_local, tokenize
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-DIALECTS = ("oxigraph", "virtuoso", "generic")
+DIALECTS = ("oxigraph", "virtuoso", "qlever", "generic")
 # Debian's Virtuoso 7.2: graphs it holds for itself, which a query without a dataset reads too.
 VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localhost:8890/")
 VIRTUOSO_ROW_CAP = 10_000
@@ -152,6 +153,10 @@ class RemoteStore:
                    [("named-graph-uri", g) for g in named_graphs or ()]
         if self.config.dialect == "oxigraph":
             return [("union-default-graph", "")] if union else []
+        if self.config.dialect == "qlever":
+            # QLever's default graph is the union of its graphs already, and it holds no system
+            # graphs: nothing to name (a query reading one graph says GRAPH <g> itself).
+            return []
         graphs = self.graph_names(version)
         pairs = [("default-graph-uri", g) for g in graphs] if union else []
         named = graphs
