@@ -63,14 +63,21 @@ def _cache_root() -> Path:
 
 
 def _version_key(store_dir: Path, generation: int) -> str:
+    if not isinstance(store_dir, Path):  # a remote backend's state version (store/remote_locator.py)
+        return hashlib.sha256(f"{store_dir}|{generation}".encode()).hexdigest()[:20]
     # The directory's mtime moves when a writer adds files to it, so an in-place update is a new key.
     stamp = store_dir.stat().st_mtime_ns
     return hashlib.sha256(f"{store_dir.resolve()}|{stamp}|{generation}".encode()).hexdigest()[:20]
 
 
-def _write_dumps(store_dir: Path, target: Path) -> dict[str, dict[str, Any]]:
-    """Dump every format into target/ (atomically) and return {name: {bytes, sha256}}."""
-    store = ox.Store.read_only(str(store_dir))
+def _write_dumps(store_dir: Path, target: Path, remote: Any = None) -> dict[str, dict[str, Any]]:
+    """Dump every format into target/ (atomically) and return {name: {bytes, sha256}}. With a remote
+    backend the named graphs are first read from the server into memory, once per state version."""
+    if remote is not None:
+        store = ox.Store()
+        remote.copy_into(store, store_dir.name)
+    else:
+        store = ox.Store.read_only(str(store_dir))
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
     try:
         for name, (_title, _media, fmt) in DUMPS.items():
@@ -125,7 +132,7 @@ async def dumps_for(ctx: AppContext) -> dict[str, dict[str, Any]]:
         if all((target / n).is_file() for n in DUMPS):
             files = await asyncio.to_thread(_describe_files, target)
         else:
-            files = await asyncio.to_thread(_write_dumps, store_dir, target)
+            files = await asyncio.to_thread(_write_dumps, store_dir, target, ctx.engine.remote)
             await asyncio.to_thread(_prune, root, target)
         ctx.extras["exports.dumps"] = (key, files)
     return files

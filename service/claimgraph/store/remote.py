@@ -255,6 +255,9 @@ class RemoteStore:
         dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version, sparql)
         if self.config.dialect == "virtuoso":
             sparql = fill_empty_graphs(clamp_limit(sparql, VIRTUOSO_ROW_CAP))
+            # Its own deadline too (milliseconds): Virtuoso stops there instead of grinding on after
+            # we abandon the query, and says its answer is partial (refused: _checked).
+            dataset = [*dataset, ("timeout", str(max(1, int(deadline * 1000))))]
         form = _form([("query", sparql), *dataset])
         accept = NTRIPLES if graph else JSON
         client = self._async_client()
@@ -303,6 +306,19 @@ class RemoteStore:
             await self._aclient.aclose()
             self._aclient = None
         self.client.close()
+
+    def copy_into(self, store: ox.Store, version: str | None = None) -> int:
+        """Every named graph of the server into `store` (the dumps: a whole-corpus read, once per
+        state version); returns the quads copied. The server's own default graph is not read: the
+        build writes none, and servers disagree on what it is."""
+        copied = 0
+        for g in self.graph_names(version):
+            body = self._post_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}", NTRIPLES, [], None)
+            graph = ox.NamedNode(g)
+            quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in remote_triples(self.normalized(body, True))]
+            store.extend(quads)
+            copied += len(quads)
+        return copied
 
     def state_version(self, dataset_iri: str) -> str | None:
         """The state version the last build or write left (None before the first), in whichever of
