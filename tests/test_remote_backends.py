@@ -235,6 +235,46 @@ def test_loading_again_sends_only_what_changed(backend: Backend, store_copy: Pat
         remote.close()
 
 
+def test_a_load_switches_the_corpus_at_once_where_the_server_allows_it(
+        front: LiveServer, backend: Backend, store_copy: Path, built_settings, tmp_path: Path) -> None:
+    """A changed graph is staged out of readers' sight and switched in by one update (Virtuoso,
+    generic); on a server whose default graph is every graph (Oxigraph) it is replaced in place."""
+    import pyoxigraph as ox
+
+    changed = writable_copy(built_settings.store, tmp_path / "changed")
+    rw = ox.Store(str(current_version_dir(changed)))
+    mint = Minter(built_settings.base_iri)
+    marker = ox.Quad(ox.NamedNode("http://example.org/marker"), ox.NamedNode("http://example.org/p"),
+                     ox.Literal(f"load {time.time_ns()}"), ox.NamedNode(mint.graph("entities")))
+    rw.add(marker)
+    rw.flush()
+    del rw
+    ask = f"ASK {{ <http://example.org/marker> <http://example.org/p> {marker.object} }}"
+    json_ = {"Accept": "application/sparql-results+json"}
+    remote = RemoteStore(_config(backend))
+    seen_while_staged: list[bool] = []
+
+    def look() -> None:
+        time.sleep(0.5)  # past the front end's poll
+        with front.client() as f:
+            seen_while_staged.append(f.post("/sparql", data={"query": ask + " # staged"}, headers=json_).json()["boolean"])
+
+    args = (built_settings.base_iri, mint.dataset, mint.graph("dataset"))
+    try:
+        report = load_version(current_version_dir(changed), changed, remote, *args, on_staged=look)
+        assert mint.graph("entities") in report.sent
+        assert seen_while_staged == [backend.kind == "oxigraph"]
+        time.sleep(0.5)
+        with front.client() as f:
+            assert f.post("/sparql", data={"query": ask + " # switched"}, headers=json_).json()["boolean"] is True
+            graphs = f.post("/sparql", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}, headers=json_)
+            assert "urn:claimgraph:staging:" not in graphs.text
+    finally:
+        # The corpus as it was, for the tests after this one (the record says what the server holds).
+        load_version(current_version_dir(store_copy), changed, remote, *args)
+        remote.close()
+
+
 def test_virtuoso_row_cap_is_never_passed_on_as_complete(front: LiveServer, backend: Backend) -> None:
     values = " ".join(str(i) for i in range(101))
     text = f"SELECT ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} }}"

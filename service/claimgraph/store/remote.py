@@ -40,6 +40,7 @@ from ..failure import Failure
 from ..sparql.lexer import LexError, decode_iri, decode_local, tokenize
 
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
+STAGING = "urn:claimgraph:staging:"  # graphs a load has not switched in yet (store/remote_load.py)
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 DIALECTS = ("oxigraph", "virtuoso", "qlever", "generic")
@@ -168,10 +169,11 @@ class RemoteStore:
             named = sorted(set(graphs) | _iris_in(sparql))
         return pairs + [("named-graph-uri", g) for g in named]
 
-    def graph_names(self, version: str | None = None) -> list[str]:
-        """Every named graph the backend holds, remembered per state version (generic dialect)."""
+    def graph_names(self, version: str | None = None, staged: bool = False) -> list[str]:
+        """Every named graph the backend holds, remembered per state version; graphs a load is still
+        staging (store/remote_load.py) only when asked for."""
         with self._lock:
-            if version is not None and self._graphs is not None and self._graphs[0] == version:
+            if not staged and version is not None and self._graphs is not None and self._graphs[0] == version:
                 return self._graphs[1]
         # Virtuoso matches no empty group in GRAPH ?g { }: ask for graphs with a triple there.
         text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" if self.config.dialect == "virtuoso"
@@ -180,6 +182,9 @@ class RemoteStore:
         rows = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         graphs = sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
                         and not (self.config.dialect == "virtuoso" and r["g"].value.startswith(VIRTUOSO_SYSTEM)))
+        if staged:
+            return graphs
+        graphs = [g for g in graphs if not g.startswith(STAGING)]
         with self._lock:
             if version is not None:
                 self._graphs = (version, graphs)
@@ -344,12 +349,18 @@ class RemoteStore:
                               retry_after=2) from None
         _checked(r, self.config.update_url, update=True)
 
-    def bump_version(self, dataset_iri: str, void_graph: str) -> str:
-        """A new state version, written beside the change it marks (other front ends drop their caches)."""
+    @staticmethod
+    def version_update(dataset_iri: str, void_graph: str) -> tuple[str, str]:
+        """The update that moves the state version on, and the new version."""
         version = uuid.uuid4().hex
-        self.update(f"DELETE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} "
-                    f"WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} ; "
-                    f"INSERT DATA {{ GRAPH <{void_graph}> {{ <{dataset_iri}> <{VERSION_PREDICATE}> \"{version}\" }} }}")
+        return (f"DELETE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} "
+                f"WHERE {{ GRAPH ?g {{ <{dataset_iri}> <{VERSION_PREDICATE}> ?v }} }} ; "
+                f"INSERT DATA {{ GRAPH <{void_graph}> {{ <{dataset_iri}> <{VERSION_PREDICATE}> \"{version}\" }} }}"), version
+
+    def bump_version(self, dataset_iri: str, void_graph: str) -> str:
+        """A new state version, written after the change it marks (other front ends drop their caches)."""
+        text, version = self.version_update(dataset_iri, void_graph)
+        self.update(text)
         return version
 
     def put_graph(self, iri: str, data: str) -> None:

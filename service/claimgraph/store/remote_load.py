@@ -11,9 +11,13 @@ into the server, graph by graph:
   own (written through the API) are never touched;
 - last, the state version is moved on, so every front end drops its caches.
 
-A graph is replaced in one request (Graph Store PUT, or DROP + INSERT DATA in one update), so
-a reader sees each graph wholly old or wholly new; between two graphs it may see a mix of the
-old and the new corpus (the embedded store swaps versions atomically; see the README).
+On servers queried with an explicit dataset (Virtuoso, generic) the changed graphs are loaded
+under staging names that readers never see, then switched in by one update request (MOVE each,
+DROP the removed ones, move the state version on): readers go from the old corpus to the new
+one at once. Where the default graph is the union of every graph (Oxigraph, QLever) a staging
+graph would be seen by readers during the load, so each graph is replaced in place, in one
+request (wholly old or wholly new), and a reader may see old and new graphs side by side until
+the load ends.
 `--full` (or a record from another server) sends every graph.
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,9 +34,13 @@ from typing import Callable
 import pyoxigraph as ox
 
 from .ownership import Ownership
-from .remote import RemoteStore
+from .remote import STAGING, RemoteStore
 
 Log = Callable[[str], None]
+# Where changed graphs wait for the switch. Only on servers queried with an explicit dataset, which
+# leaves these graphs out (store/remote.py graph_names); Oxigraph's and QLever's union default graph
+# would show them to readers during the load, so there each graph is replaced in place instead.
+STAGING_DIALECTS = ("virtuoso", "generic")
 
 
 @dataclass
@@ -52,7 +61,8 @@ def _graph_lines(store: ox.Store, graph: ox.NamedNode) -> list[str]:
 
 
 def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_iri: str, dataset_iri: str,
-                 void_graph: str, full: bool = False, log: Log = lambda _m: None) -> LoadReport:
+                 void_graph: str, full: bool = False, log: Log = lambda _m: None,
+                 on_staged: Callable[[], None] = lambda: None) -> LoadReport:
     store = ox.Store.read_only(str(version_dir))
     record_file = record_path(store_path)
     server = remote.config.query_url
@@ -64,25 +74,47 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
     owned = Ownership(base_iri)
     report = LoadReport()
     now: dict[str, str] = {}
-    for graph in sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value):
-        if not owned.owns(graph.value):
-            continue  # a graph written through the API, carried by the build: the server has its own copy
-        lines = _graph_lines(store, graph)
-        digest = hashlib.sha256("".join(lines).encode()).hexdigest()
-        now[graph.value] = digest
-        if given.get(graph.value) == digest:
-            report.kept += 1
-            continue
-        remote.put_graph(graph.value, "".join(lines))
-        report.sent.append(graph.value)
-        report.triples_sent += len(lines)
-    for gone in sorted(set(given) - set(now)):
-        remote.drop_graph(gone)
-        report.dropped.append(gone)
-    if report.sent or report.dropped:
-        report.version = remote.bump_version(dataset_iri, void_graph)
-    else:  # nothing changed: front ends keep their caches
-        report.version = remote.state_version(dataset_iri) or ""
+    staged = remote.config.dialect in STAGING_DIALECTS
+    load = uuid.uuid4().hex[:12]
+    moves: list[tuple[str, str]] = []
+    if staged:
+        for stale in remote.graph_names(staged=True):
+            if stale.startswith(STAGING):  # left by a load that was killed before its switch
+                remote.drop_graph(stale)
+    try:
+        for graph in sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value):
+            if not owned.owns(graph.value):
+                continue  # a graph written through the API, carried by the build: the server has its own copy
+            lines = _graph_lines(store, graph)
+            digest = hashlib.sha256("".join(lines).encode()).hexdigest()
+            now[graph.value] = digest
+            if given.get(graph.value) == digest:
+                report.kept += 1
+                continue
+            target = f"{STAGING}{load}:{len(moves)}" if staged else graph.value
+            remote.put_graph(target, "".join(lines))
+            if staged:
+                moves.append((target, graph.value))
+            report.sent.append(graph.value)
+            report.triples_sent += len(lines)
+        gone = sorted(set(given) - set(now))
+        report.dropped = gone
+        on_staged()
+        if report.sent or report.dropped:
+            # The switch: every changed graph, every dropped one and the new state version in one
+            # update request, so readers go from the old corpus to the new one at once.
+            text, report.version = remote.version_update(dataset_iri, void_graph)
+            remote.update(" ;\n".join([*(f"MOVE SILENT GRAPH <{a}> TO GRAPH <{b}>" for a, b in moves),
+                                        *(f"DROP SILENT GRAPH <{g}>" for g in gone), text]))
+        else:  # nothing changed: front ends keep their caches
+            report.version = remote.state_version(dataset_iri) or ""
+    except BaseException:
+        for staging, _target in moves:
+            try:
+                remote.drop_graph(staging)
+            except Exception:  # noqa: BLE001 - best effort; the next load drops what is left
+                pass
+        raise
     tmp = record_file.with_name(record_file.name + ".tmp")
     tmp.write_text(json.dumps({"server": server, "graphs": now}, indent=1, sort_keys=True))
     os.replace(tmp, record_file)
