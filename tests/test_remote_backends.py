@@ -51,7 +51,16 @@ SPARQL = [
 
 @pytest.fixture(scope="module")
 def store_copy(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return writable_copy(built_settings.store, tmp_path_factory.mktemp("remote-store"))
+    import shutil
+
+    from claimgraph.store import search_index
+
+    copy = writable_copy(built_settings.store, tmp_path_factory.mktemp("remote-store"))
+    version = current_version_dir(copy).name
+    index = search_index.file_for(copy, version)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(search_index.file_for(built_settings.store, version), index)  # as the build leaves it
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +114,8 @@ def test_every_page_and_record_is_the_same_as_on_the_embedded_store(front: LiveS
         health = f.get("/health").json()
         assert health["backend"]["kind"] == "remote" and health["backend"]["dialect"] == backend.kind
         assert health["store"]["ok"] is True
+        # The server is in the state the load left: the front end beside the store searches the build's index.
+        assert health["search"]["index"] == "build"
 
 
 @pytest.mark.parametrize("text, accept", SPARQL)

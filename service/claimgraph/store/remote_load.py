@@ -116,8 +116,24 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
                 pass
         raise
     tmp = record_file.with_name(record_file.name + ".tmp")
-    tmp.write_text(json.dumps({"server": server, "graphs": now}, indent=1, sort_keys=True))
+    # Which local version the server's state now holds: a front end beside this store may search
+    # with that version's index while the server stays in that state (api/rest/search.py).
+    tmp.write_text(json.dumps({"server": server, "graphs": now, "state_version": report.version,
+                               "version_dir": version_dir.name}, indent=1, sort_keys=True))
     os.replace(tmp, record_file)
     log(f"loaded into {server}: {len(report.sent)} graphs sent ({report.triples_sent} triples), "
         f"{report.kept} unchanged, {len(report.dropped)} dropped; state version {report.version}")
     return report
+
+
+def loaded_index(store_path: Path, server: str, state_version: str) -> Path | None:
+    """The search index of the local version whose load left the server in `state_version`, if any."""
+    from .search_index import file_for
+
+    try:
+        record = json.loads(record_path(Path(store_path)).read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("server") != server or record.get("state_version") != state_version or not record.get("version_dir"):
+        return None
+    return file_for(Path(store_path), record["version_dir"])

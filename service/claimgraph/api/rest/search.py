@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...store import search_index as sidx
+from ...store.remote_load import loaded_index
 from ..errors import ApiError
 from .common import CachedRoute, addresses, context
 from .entities import Cursor, Format, Limit
@@ -131,8 +132,12 @@ def _index(ctx: Any) -> Search:
         cached = ctx.extras.get("search_index")
         if cached is not None and cached[0] == key:
             return cached[1]
-        # A remote backend's state has no index file beside it: the search is made from the backend.
-        path = None if ctx.engine.remote is not None else sidx.index_path(ctx.settings.store, current)
+        if ctx.engine.remote is not None:
+            # The build's index, if the server is still in the state the build loaded (a front end
+            # beside the store; any write moves the state on), else one made from the server.
+            path = loaded_index(ctx.settings.store, ctx.engine.remote.config.query_url, current.name)
+        else:
+            path = sidx.index_path(ctx.settings.store, current)
         if path is not None and path.is_file():
             index, source = sidx.SearchIndex.open(path), "build"
         else:
