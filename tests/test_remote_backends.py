@@ -311,8 +311,11 @@ def test_a_backend_that_goes_away_answers_503_and_recovers(front: LiveServer, ba
             assert "Traceback" not in r.text and r.headers.get("retry-after")
             rest = f.get("/api/entities/russia")
             assert rest.status_code == 503 and rest.json()["error"]["code"] == "backend_unavailable"
-            time.sleep(0.5)  # past the poll: /health says the backend is gone
+            deadline = time.monotonic() + 5  # the next poll (every 0.3 s, retried twice) finds it gone
             h = f.get("/health")
+            while h.status_code != 503 and time.monotonic() < deadline:
+                time.sleep(0.1)
+                h = f.get("/health")
             assert h.status_code == 503 and h.json()["store"]["ok"] is False
         finally:
             backend.restart()
