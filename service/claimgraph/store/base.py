@@ -1,8 +1,9 @@
 """The interface the CLI's `query` and `stats` read the store through (store/embedded.py).
 
-The service does not use it yet: sparql/engine.py opens each store version with pyoxigraph
-itself (killable workers, inline queries, in-memory copies), and the build writes versions
-through store/swap.py. A remote SPARQL 1.1 backend is meant to come in below the engine.
+The service does not use it: sparql/engine.py opens each store version with pyoxigraph
+itself (killable workers, inline queries, in-memory copies), or, with CLAIMGRAPH_BACKEND=remote,
+talks to a SPARQL server through store/remote.py; the build writes versions through
+store/swap.py.
 """
 
 from __future__ import annotations
