@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from .ownership import Ownership
 from .remote import STAGING, RemoteStore
+from .remote_error import RemoteError
 
 Log = Callable[[str], None]
 # Where changed graphs wait for the switch. Only on servers queried with an explicit dataset, which
@@ -50,6 +51,7 @@ class LoadReport:
     dropped: list[str] = field(default_factory=list)
     triples_sent: int = 0
     version: str = ""
+    atomic: bool = True  # readers went from the old corpus to the new one at once (staged dialects)
 
 
 def record_path(store: Path) -> Path:
@@ -104,8 +106,19 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
             # The switch: every changed graph, every dropped one and the new state version in one
             # update request, so readers go from the old corpus to the new one at once.
             text, report.version = remote.version_update(dataset_iri, void_graph)
-            remote.update(" ;\n".join([*(f"MOVE SILENT GRAPH <{a}> TO GRAPH <{b}>" for a, b in moves),
-                                        *(f"DROP SILENT GRAPH <{g}>" for g in gone), text]))
+            steps = [*(f"MOVE SILENT GRAPH <{a}> TO GRAPH <{b}>" for a, b in moves),
+                     *(f"DROP SILENT GRAPH <{g}>" for g in gone), text]
+            try:
+                remote.update(" ;\n".join(steps))
+            except RemoteError as exc:
+                if exc.status != 502 or not moves:
+                    raise
+                # Too big for one transaction on this server (Virtuoso's transaction log limit,
+                # SR325, at ~1.6M triples moved): switched graph by graph instead, each whole.
+                report.atomic = False
+                log(f"the server refused the switch as one request ({exc.message}); switching graph by graph")
+                for step in steps:
+                    remote.update(step)
         else:  # nothing changed: front ends keep their caches
             report.version = remote.state_version(dataset_iri) or ""
     except BaseException:
