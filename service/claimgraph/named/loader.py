@@ -38,6 +38,7 @@ import yaml
 
 from ..namespaces import Minter
 from ..sparql.lexer import Token, tokenize
+from ..sparql.outline import top_limit, where_brace
 from .params import NAME, RESERVED, TYPES, Param, ParamError, expand
 
 QUERY_NAME = re.compile(r"^[a-z][a-z0-9-]{0,60}$")
@@ -88,7 +89,7 @@ class NamedQuery:
             return self.sparql
         names = " ".join(f"?{n}" for n in terms)
         row = " ".join(str(t) for t in terms.values())
-        at = _where_brace(tokenize(self.sparql))
+        at = where_brace(tokenize(self.sparql))
         values = f"\n  VALUES ({names}) {{ ({row}) }}  # example values; the REST endpoint binds them instead"
         return self.sparql[: at + 1] + values + self.sparql[at + 1:]
 
@@ -127,34 +128,6 @@ def _projection(tokens: list[Token]) -> tuple[list[str], bool]:
             if t.text[1:] not in out:
                 out.append(t.text[1:])
     return out, False
-
-
-def _top_limit(tokens: list[Token]) -> int | None:
-    depth, limit = 0, None
-    for i, t in enumerate(tokens):
-        if t.kind == "op" and t.text == "{":
-            depth += 1
-        elif t.kind == "op" and t.text == "}":
-            depth -= 1
-        elif depth == 0 and t.kind == "kw" and t.text == "LIMIT" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
-            limit = int(tokens[i + 1].text)
-    return limit
-
-
-def _where_brace(tokens: list[Token]) -> int:
-    """Offset of the `{` that opens the outer WHERE clause."""
-    seen_select = False
-    parens = 0
-    for t in tokens:
-        if t.kind == "kw" and t.text == "SELECT":
-            seen_select = True
-        elif t.kind == "op" and t.text == "(":
-            parens += 1
-        elif t.kind == "op" and t.text == ")":
-            parens -= 1
-        elif seen_select and parens == 0 and t.kind == "op" and t.text == "{":
-            return t.pos
-    raise ValueError("no WHERE clause")
 
 
 def _param(path: Path, name: str, spec: Any) -> Param:
@@ -205,7 +178,8 @@ def load_query(path: Path, mint: Minter) -> NamedQuery:
     tokens = tokenize(body)
     if not any(t.kind == "kw" and t.text == "SELECT" for t in tokens):
         raise QueryFileError(path, "a named query must be a SELECT query")
-    limit = _top_limit(tokens)
+    last = top_limit(tokens)
+    limit = int(last.text) if last is not None else None
     if limit is None or limit > MAX_ROWS:
         raise QueryFileError(path, f"needs a top-level LIMIT of at most {MAX_ROWS} (named queries are bounded)")
     projected, star = _projection(tokens)

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import pyoxigraph as ox
 
 from ..sparql.lexer import LexError, decode_iri, decode_local, tokenize
+from ..sparql.outline import top_limit, where_brace
 from .remote_error import RemoteError
 
 # Debian's Virtuoso 7.2: graphs it holds for itself, which a query without a dataset reads too.
@@ -42,29 +43,10 @@ def with_bindings(sparql: str, substitutions: Mapping[str, Any]) -> str:
 
 
 def _where_brace(sparql: str) -> int:
-    """Offset of the `{` that opens the query's WHERE group (after a CONSTRUCT template)."""
     try:
-        tokens = tokenize(sparql)
-    except LexError as exc:
+        return where_brace(tokenize(sparql))
+    except (LexError, ValueError) as exc:
         raise ValueError(f"cannot bind variables in this query: {exc}") from None
-    i = next(i for i, t in enumerate(tokens) if t.kind == "kw" and t.text in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
-    if tokens[i].text == "CONSTRUCT" and i + 1 < len(tokens) and tokens[i + 1].text == "{":
-        depth, i = 0, i + 1
-        while True:  # skip the template
-            depth += tokens[i].text == "{"
-            depth -= tokens[i].text == "}"
-            i += 1
-            if depth == 0:
-                break
-    parens = 0
-    for t in tokens[i:]:
-        if t.kind == "op" and t.text == "(":
-            parens += 1
-        elif t.kind == "op" and t.text == ")":
-            parens -= 1
-        elif t.kind == "op" and t.text == "{" and parens == 0:
-            return t.pos
-    raise ValueError("no WHERE group to bind variables in")
 
 
 def clamp_limit(sparql: str, cap: int) -> str:
@@ -76,14 +58,7 @@ def clamp_limit(sparql: str, cap: int) -> str:
         tokens = tokenize(sparql)
     except LexError:
         return sparql
-    depth, last = 0, None
-    for i, t in enumerate(tokens):
-        if t.kind == "op" and t.text == "{":
-            depth += 1
-        elif t.kind == "op" and t.text == "}":
-            depth -= 1
-        elif depth == 0 and t.kind == "kw" and t.text == "LIMIT" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
-            last = tokens[i + 1]
+    last = top_limit(tokens)
     if last is None or not last.text.isdigit() or int(last.text) <= cap:
         return sparql
     return sparql[:last.pos] + str(cap) + sparql[last.pos + len(last.text):]
