@@ -355,9 +355,9 @@ class SparqlEngine:
             body = await self.remote.fetch(verdict.text, graph, default_graph, named_graphs, deadline,
                                            store_dir.name, self.settings.max_result_bytes * 4 + (1 << 20))
             if len(body) > 65536:
-                kind, body = await asyncio.to_thread(self._write_remote, self.remote.normalized, body, graph, fmt)
+                kind, body = await asyncio.to_thread(self._write_remote, body, graph, fmt)
             else:
-                kind, body = self._write_remote(self.remote.normalized, body, graph, fmt)
+                kind, body = self._write_remote(body, graph, fmt)
         except RemoteError as exc:
             self.metrics.inc("claimgraph_queries_failed_total", reason=exc.code)
             message = too_large(self.settings.max_result_bytes) if exc.code == "result_too_large" else exc.message
@@ -367,8 +367,9 @@ class SparqlEngine:
             raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
         return self._ok(kind, fmt, body)
 
-    def _write_remote(self, normalized: Any, body: bytes, graph: bool, fmt: str) -> tuple[str, bytes]:
-        body = normalized(body, graph)
+    def _write_remote(self, body: bytes, graph: bool, fmt: str) -> tuple[str, bytes]:
+        assert self.remote is not None
+        body = self.remote.normalized(body, graph)
         out = _BoundedWriter(self.settings.max_result_bytes)
         if graph:
             write_rdf(remote_triples(body), out, GRAPH_FORMATS[fmt][1], PREFIXES)
