@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,20 +38,32 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def reasoner_input(ontology: Graph, data: Graph) -> Graph:
+def ontology_input(ontology: Graph) -> Graph:
+    """The ontology's part of HermiT's input: its axioms, without annotations and labels."""
     g = Graph()
     for t in ontology:
         if isinstance(t[2], Literal) and t[1] not in (OWL.hasValue,):
             continue  # annotations and labels: irrelevant to entailment
         g.add(t)
+    return g
+
+
+def data_input(ontology: Graph, *data: Graph) -> Iterator[tuple[URIRef, URIRef, URIRef]]:
+    """The data's part: class assertions and object property assertions between named individuals."""
     object_props = set(ontology.subjects(RDF.type, OWL.ObjectProperty))
-    for s, p, o in data:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            continue
-        if p == RDF.type and isinstance(o, URIRef) and (o, RDF.type, OWL.Class) in ontology:
-            g.add((s, p, o))
-        elif p in object_props and isinstance(o, URIRef):
-            g.add((s, p, o))
+    classes = set(ontology.subjects(RDF.type, OWL.Class))
+    for graph in data:
+        for s, p, o in graph:
+            if isinstance(s, BNode) or not isinstance(o, URIRef):
+                continue
+            if (p == RDF.type and o in classes) or p in object_props:
+                yield s, p, o
+
+
+def reasoner_input(ontology: Graph, data: Graph) -> Graph:
+    g = ontology_input(ontology)
+    for t in data_input(ontology, data):
+        g.add(t)
     return g
 
 

@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .reasoning import InconsistentOntology, reasoner_input
+from .reasoning import InconsistentOntology, data_input, ontology_input
 
 
 class OutsideRules(Exception):
@@ -176,9 +176,22 @@ def _chain(st: _State, links: list[URIRef]) -> set[tuple[URIRef, URIRef]]:
     return pairs
 
 
-def materialise(ontology: Graph, t: TBox, data: Graph) -> Graph:
-    """What HermiT's reason() would return for ontology + data, or InconsistentOntology."""
-    source = reasoner_input(ontology, data)
+_ONTOLOGY_INPUT: dict[int, tuple[Graph, frozenset]] = {}
+
+
+def _ontology_part(ontology: Graph) -> frozenset:
+    """HermiT's input from the ontology, once per process (the build reasons thousands of articles)."""
+    held = _ONTOLOGY_INPUT.get(id(ontology))
+    if held is None or held[0] is not ontology:
+        held = _ONTOLOGY_INPUT[id(ontology)] = (ontology, frozenset(ontology_input(ontology)))
+    return held[1]
+
+
+def materialise(ontology: Graph, t: TBox, *data: Graph) -> Graph:
+    """What HermiT's reason() would return for the ontology and the data graphs together, or
+    InconsistentOntology. The data graphs are read in place, never merged into a copy."""
+    source = set(_ontology_part(ontology))
+    source.update(data_input(ontology, *data))
     st = _State(t)
     for s, p, o in source:
         if p == RDF.type and o in t.classes and isinstance(s, URIRef):
@@ -204,7 +217,7 @@ def materialise(ontology: Graph, t: TBox, data: Graph) -> Graph:
                 if d in st.types.get(o, ()):
                     st.typed(x, c)
     _check(st)
-    asserted = set(source)
+    asserted = source
     inferred = Graph()
     for x, classes in st.types.items():
         for c in classes:

@@ -1,28 +1,30 @@
 """SHACL validation of the built data against ontology/shapes.ttl.
 
-pyshacl evaluates a SHACL-SPARQL constraint once per focus node, which cost
-7 s for one article's ~250 anchored nodes and would grow to hours for a
-thousand articles. So the core constraints go through pyshacl, and each
-sh:sparql constraint is evaluated once over the whole graph in pyoxigraph,
-with `$this` bound to every target of its shape: the same solutions, hence
-the same violations, one query instead of one per node.
+The build checks every article: SHACL core constraints compiled to SPARQL
+(checks/shape_queries.py) and the sh:sparql constraints, each evaluated once
+over the whole data graph in Oxigraph with `$this` bound to every target of its
+shape: the same violations pyshacl finds (tests/test_shape_queries.py), at a
+query per constraint instead of Python per focus node. pyshacl stays as the
+reference engine (`check_shapes(..., engine="pyshacl")`), used by the tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyshacl import validate
-from rdflib import Graph, URIRef
-from rdflib.namespace import SH
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH, XSD
+
+from .shape_queries import ShapeCompiler
 
 
 @dataclass
 class ShaclReport:
     conforms: bool
     violations: list[str]
+    focus: set[str] = field(default_factory=set)  # the failing nodes (blank nodes as "_:"), for comparing engines
 
 
 @dataclass
@@ -65,34 +67,81 @@ def _bind_targets(select: str, targets: list[str]) -> str:
     return f"{query[:where + 1]} {alternatives} {query[where + 1:]}"
 
 
-_PARSED: dict[tuple[str, float], tuple[Graph, list[_SparqlConstraint]]] = {}
+class ShapeChecker:
+    """The shapes of one file, compiled once per process; run over any store holding the data."""
+
+    def __init__(self, shapes_file: Path):
+        self.shapes_file = shapes_file
+        shapes = Graph().parse(shapes_file, format="turtle")
+        self.core, self.constraints = _split(shapes)
+        self.checks = ShapeCompiler(shapes).checks()
+        self.sparql = [(c.prefixes + _bind_targets(c.select, c.targets), c.message) for c in self.constraints]
+
+    def report(self, store: ox.Store, union: bool = False) -> ShaclReport:
+        """Every violation in the store's default graph (with `union`, in all its graphs)."""
+        found, focus = set(), set()
+        for check in self.checks:
+            where = f" {check.path}" if check.path else ""
+            for row in store.query(check.query, use_default_graph_as_union=union):
+                found.add(f"{_shown(row['this'])}{where}: {check.message}")
+                focus.add(_canonical(row["this"]))
+        self._sparql(store, union, found, focus)
+        return ShaclReport(not found, sorted(found), focus)
+
+    def _sparql(self, store: ox.Store, union: bool, found: set[str], focus: set[str]) -> None:
+        for query, message in self.sparql:
+            for row in store.query(query, use_default_graph_as_union=union):
+                found.add(f"{_shown(row['this'])}: {message}")
+                focus.add(_canonical(row["this"]))
 
 
-def _shapes(shapes_file: Path) -> tuple[Graph, list[_SparqlConstraint]]:
-    """Parsed once per process: the streaming build checks thousands of articles in turn."""
+def _shown(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    return node.value if isinstance(node, ox.NamedNode) else str(node)
+
+
+def _canonical(node: object) -> str:
+    """One spelling of a focus node whichever engine found it (blank node labels differ)."""
+    if isinstance(node, (ox.BlankNode, BNode)):
+        return "_:"
+    if isinstance(node, ox.Literal):
+        plain = node.language or node.datatype.value == str(XSD.string)
+        return Literal(node.value, lang=node.language, datatype=None if plain else node.datatype.value).n3()
+    if isinstance(node, Literal):
+        return node.n3()
+    return node.value if isinstance(node, ox.NamedNode) else str(node)
+
+
+_CHECKERS: dict[tuple[str, float], ShapeChecker] = {}
+
+
+def checker(shapes_file: Path) -> ShapeChecker:
+    """Compiled once per process: the streaming build checks thousands of articles in turn."""
     key = (str(shapes_file), shapes_file.stat().st_mtime)
-    if key not in _PARSED:
-        _PARSED[key] = _split(Graph().parse(shapes_file, format="turtle"))
-    return _PARSED[key]
+    if key not in _CHECKERS:
+        _CHECKERS[key] = ShapeChecker(shapes_file)
+    return _CHECKERS[key]
 
 
-def check_shapes(data: Graph, shapes_file: Path, ontology: Graph | None = None) -> ShaclReport:
-    core, constraints = _shapes(shapes_file)
-    conforms, report, _text = validate(
-        data, shacl_graph=core, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True,
-        inplace=True,  # nothing is inferred into it, so no need for pyshacl to copy it first
-    )
-    violations = []
+def check_shapes(data: Graph, shapes_file: Path, engine: str = "sparql") -> ShaclReport:
+    """Validate an rdflib graph. engine="pyshacl" runs the reference implementation for the core."""
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    c = checker(shapes_file)
+    if engine == "sparql":
+        return c.report(store)
+    if engine != "pyshacl":
+        raise ValueError(f"engine {engine!r}: sparql or pyshacl")
+    from pyshacl import validate  # the reference only: imported when asked for
+    
+    conforms, report, _text = validate(data, shacl_graph=c.core, inference="none", advanced=True,
+                                       allow_warnings=True, inplace=True)
+    found, focus = set(), set()
     for result in report.subjects(SH.resultSeverity, SH.Violation):
-        focus = report.value(result, SH.focusNode)
+        node = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
         where = f" {path.n3(data.namespace_manager)}" if path is not None and hasattr(path, "n3") else ""
-        violations.append(f"{focus}{where}: {message}")
-    if constraints:
-        store = ox.Store()
-        store.load(data.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-        for c in constraints:
-            for row in store.query(c.prefixes + _bind_targets(c.select, c.targets)):
-                violations.append(f"{row['this'].value}: {c.message}")
-    return ShaclReport(not violations and bool(conforms), sorted(set(violations)))
+        found.add(f"{node}{where}: {message}")
+        focus.add(_canonical(node))
+    c._sparql(store, False, found, focus)
+    return ShaclReport(not found and bool(conforms), sorted(found), focus)

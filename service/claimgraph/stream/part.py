@@ -17,7 +17,6 @@ from rdflib import Graph, URIRef
 
 from ..checks.reasoning import InconsistentOntology, reason
 from ..checks.rules import OutsideRules, materialise
-from ..checks.shacl import check_shapes
 from ..namespaces import Minter
 from ..reading.status import StatusReader
 from ..reading.problems import rel
@@ -42,13 +41,12 @@ def nquads(g: Graph, graph: str) -> bytes:
 
 def _entailments(reg: Register, g: Graph) -> tuple[Graph, str]:
     """The rules when the ontology and this article are within them, else HermiT."""
-    data = g + reg.register
     if reg.tbox is not None:
         try:
-            return materialise(reg.ontology, reg.tbox, data), "rules"
+            return materialise(reg.ontology, reg.tbox, g, reg.register), "rules"
         except OutsideRules:
             pass  # e.g. two values of a functional property: HermiT decides what follows
-    result = reason(reg.ontology, data)
+    result = reason(reg.ontology, g + reg.register)
     return result.inferred, ("hermit" if result.ran else f"skipped: {result.skipped_reason}")
 
 
@@ -75,7 +73,8 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
             draft_graph(drafted, draft, mint)
         if draft.ingest:
             ingest_provenance(g if draft.curated else drafted, draft, mint)
-    shacl = check_shapes(reg.shacl_base + g + drafted, reg.shapes_file)
+    asserted = nquads(g, mint.article_graph(slug)) + nquads(drafted, mint.article_graph(slug) + "/draft")
+    shacl = reg.check(asserted)
     if not shacl.conforms:
         return PartResult(slug, key, "SHACL validation",
                           [f"{shown}/reading.yaml: {v}" for v in shacl.violations or ["data does not conform"]])
@@ -92,7 +91,6 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
             (local if t[0] in own or t[2] in own else shared).add(t)
     meta = PartMeta(slug, len(g), len(article.claims) if article is not None else 0, len(local), status,
                     curated=article is not None, drafted=len(drafted))
-    asserted = nquads(g, mint.article_graph(slug)) + nquads(drafted, mint.article_graph(slug) + "/draft")
     cache.write(key, asserted, nquads(local, mint.graph("inferred")),
                 shared.serialize(format="nt", encoding="utf-8"), meta)
     return PartResult(slug, key)

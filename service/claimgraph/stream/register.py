@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from ..checks.shacl import ShaclReport, checker
 from ..checks.rules import OutsideRules, TBox, tbox
 from ..namespaces import PREFIXES, Minter
 from ..reading.entities import load_entities
@@ -46,6 +48,7 @@ class Register:
     shacl_base: Graph = field(default_factory=Graph)    # ontology + register: what articles are validated with
     register_subjects: set[URIRef] = field(default_factory=set)
     tbox: TBox | None = None    # the per-article rules, unless the ontology needs HermiT throughout
+    _shacl_store: ox.Store | None = None  # shacl_base, for checking articles (check)
 
     @property
     def reasoner(self) -> str:
@@ -54,6 +57,21 @@ class Register:
     @property
     def shapes_file(self) -> Path:
         return self.spec.ontology_dir / "shapes.ttl"
+
+    def check(self, nquads: bytes) -> ShaclReport:
+        """SHACL over one article's quads (named graphs of its own) with the ontology and the register:
+        both stay loaded in the default graph of a store kept per process; the article's graphs are
+        loaded for the check and dropped after it."""
+        if self._shacl_store is None:
+            self._shacl_store = ox.Store()
+            self._shacl_store.load(self.shacl_base.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+        store = self._shacl_store
+        store.load(nquads, ox.RdfFormat.N_QUADS)
+        try:
+            return checker(self.shapes_file).report(store, union=True)
+        finally:
+            for graph in list(store.named_graphs()):
+                store.remove_graph(graph)
 
 
 def _graph() -> Graph:
