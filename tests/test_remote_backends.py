@@ -347,3 +347,42 @@ def test_the_build_command_loads_into_the_backend(tmp_path: Path) -> None:
             assert r.json()["boolean"] is True
     finally:
         backend.stop()
+
+
+def test_our_graphs_are_listed_from_the_register_not_by_a_scan(front: LiveServer, backend: Backend) -> None:
+    """Virtuoso: the graphs of the dataset come from <urn:claimgraph:graphs>, kept by loads and API
+    writes, and match what a scan finds; Oxigraph keeps no register (its readers would see it)."""
+    from claimgraph.store import remote_graphs
+
+    remote = RemoteStore(_config(backend))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    graph = f"http://example.org/register/{time.time_ns()}"
+    try:
+        if backend.kind != "virtuoso":
+            assert remote_graphs.listed(remote) is None
+            assert remote_graphs.REGISTER not in remote.scan_graphs()
+            return
+        assert remote_graphs.listed(remote)[0] == remote.scan_graphs()
+
+        def no_scan() -> list[str]:
+            raise AssertionError("scanned")
+
+        remote.scan_graphs = no_scan  # the dataset must come from the register alone
+        assert remote.graph_names("v1") == remote_graphs.listed(remote)[0]
+        del remote.scan_graphs
+        with front.client() as f:
+            w = f.post("/sparql", data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/a> "
+                                                  f"<http://example.org/b> 1 }} }}"}, headers=auth)
+            assert w.status_code == 204, w.text
+            assert graph in remote_graphs.listed(remote)[0]
+            q = f.post("/sparql", data={"query": "SELECT ?o WHERE { <http://example.org/a> <http://example.org/b> ?o }"},
+                       headers={"Accept": "application/sparql-results+json"})
+            assert [b["o"]["value"] for b in q.json()["results"]["bindings"]] == ["1"]
+            # Emptied by an update that names it: no longer ours to list. (An update writing `GRAPH ?g`
+            # would force a rescan, but the API refuses those: they may write build-owned graphs.)
+            w = f.post("/sparql", data={"update": f"DELETE WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}, headers=auth)
+            assert w.status_code == 204, w.text
+            held = remote_graphs.listed(remote)[0]
+            assert graph not in held and held == remote.scan_graphs()
+    finally:
+        remote.close()

@@ -34,6 +34,7 @@ from typing import Any, Mapping
 import httpx
 import pyoxigraph as ox
 
+from . import remote_graphs
 from .remote_error import RemoteError
 from .remote_dialect import (VIRTUOSO_ROW_CAP, VIRTUOSO_SYSTEM, clamp_limit, fill_empty_graphs, iris_in,
                              normalized, with_bindings, form_of)
@@ -86,6 +87,7 @@ class RemoteStore:
         self._aclient: httpx.AsyncClient | None = None  # user queries, on the serving event loop
         self._graphs: tuple[str, list[str]] | None = None  # (state version, our graphs), generic dialect
         self._lock = threading.Lock()
+        self.staging_prefix = STAGING
 
     def close(self) -> None:
         self.client.close()
@@ -115,25 +117,45 @@ class RemoteStore:
         return pairs + [("named-graph-uri", g) for g in named]
 
     def graph_names(self, version: str | None = None, staged: bool = False) -> list[str]:
-        """Every named graph the backend holds, remembered per state version; graphs a load is still
-        staging (store/remote_load.py) only when asked for."""
+        """Every named graph of ours on the server, remembered per state version; with `staged`, the
+        graphs a load is still staging (store/remote_load.py) instead. From the register graph where
+        the dialect keeps one (store/remote_graphs.py), else by a scan."""
         with self._lock:
             if not staged and version is not None and self._graphs is not None and self._graphs[0] == version:
                 return self._graphs[1]
-        # Virtuoso matches no empty group in GRAPH ?g { }: ask for graphs with a triple there.
-        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" if self.config.dialect == "virtuoso"
-                else "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        body = self.normalized(self._post_query(text, JSON, [], None), graph=False)
-        rows = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        graphs = sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
-                        and not (self.config.dialect == "virtuoso" and r["g"].value.startswith(VIRTUOSO_SYSTEM)))
+        held = remote_graphs.listed(self) if self.config.dialect in remote_graphs.KEEPS_REGISTER else None
+        if held is not None:
+            graphs, staging = held
+        else:
+            every = self.scan_graphs()
+            graphs = [g for g in every if not g.startswith(STAGING)]
+            staging = [g for g in every if g.startswith(STAGING)]
         if staged:
-            return graphs
-        graphs = [g for g in graphs if not g.startswith(STAGING)]
+            return staging
         with self._lock:
             if version is not None:
                 self._graphs = (version, graphs)
         return graphs
+
+    def scan_graphs(self) -> list[str]:
+        """Every named graph with a triple, system graphs left out: reads every quad on some servers."""
+        # Virtuoso matches no empty group in GRAPH ?g { }: ask for graphs with a triple there.
+        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" if self.config.dialect == "virtuoso"
+                else "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        body = self.post_query(text, remote_graphs.SCAN_TIMEOUT_S)
+        rows = ox.parse_query_results(self.normalized(body, False), ox.QueryResultsFormat.JSON)
+        return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
+                      and r["g"].value != remote_graphs.REGISTER
+                      and not (self.config.dialect == "virtuoso" and r["g"].value.startswith(VIRTUOSO_SYSTEM)))
+
+    def has_triples(self, graph: str) -> bool:
+        """Whether the graph holds a triple (asked without a dataset: see _dataset on Virtuoso's ASK)."""
+        body = self.post_query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return bool(parse_answer(self.normalized(body, False), False))
+
+    def post_query(self, sparql: str, timeout: float | None = None) -> bytes:
+        """One of our bookkeeping queries, without a dataset, as SPARQL JSON."""
+        return self._post_query(sparql, JSON, [], timeout)
 
     def normalized(self, body: bytes, graph: bool) -> bytes:
         """The server's answer in the form pyoxigraph reads (store/remote_dialect.py normalized)."""
@@ -258,11 +280,12 @@ class RemoteStore:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def update(self, sparql: str, base_iri: str | None = None) -> None:
+    def update(self, sparql: str, base_iri: str | None = None, timeout: float | None = None) -> None:
         """One update, never retried (it may have been applied when the connection broke)."""
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        extra = {"timeout": httpx.Timeout(timeout, connect=self.config.connect_timeout)} if timeout else {}
         try:
-            r = self.client.post(self.config.update_url, data=_form([("update", text)]))
+            r = self.client.post(self.config.update_url, data=_form([("update", text)]), **extra)
         except httpx.TimeoutException:
             raise RemoteError(503, "timeout", "the SPARQL backend did not acknowledge the update in time; "
                               "it may or may not have been applied") from None

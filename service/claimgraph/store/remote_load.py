@@ -34,6 +34,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from .ownership import Ownership
+from . import remote_graphs
 from .remote import STAGING, RemoteStore
 from .remote_error import RemoteError
 
@@ -42,6 +43,7 @@ Log = Callable[[str], None]
 # leaves these graphs out (store/remote.py graph_names); Oxigraph's and QLever's union default graph
 # would show them to readers during the load, so there each graph is replaced in place instead.
 STAGING_DIALECTS = ("virtuoso", "generic")
+SWITCH_TIMEOUT_S = 900.0  # moving graphs is the server copying quads: minutes for a whole corpus
 
 
 @dataclass
@@ -79,10 +81,15 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
     staged = remote.config.dialect in STAGING_DIALECTS
     load = uuid.uuid4().hex[:12]
     moves: list[tuple[str, str]] = []
+    keeps = remote.config.dialect in remote_graphs.KEEPS_REGISTER
+    seed = keeps and remote_graphs.listed(remote) is None  # no register yet: write a whole one this time
+    served = set(remote.graph_names()) if staged else set()
     if staged:
-        for stale in remote.graph_names(staged=True):
-            if stale.startswith(STAGING):  # left by a load that was killed before its switch
-                remote.drop_graph(stale)
+        stale = remote.graph_names(staged=True)  # left by a load that was killed before its switch
+        for graph_iri in stale:
+            remote.drop_graph(graph_iri)
+        if stale and keeps:
+            remote.update(remote_graphs.changes(unstage=stale))
     try:
         for graph in sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value):
             if not owned.owns(graph.value):
@@ -93,23 +100,29 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
             if given.get(graph.value) == digest:
                 report.kept += 1
                 continue
-            target = f"{STAGING}{load}:{len(moves)}" if staged else graph.value
-            remote.put_graph(target, "".join(lines))
-            if staged:
+            # A graph readers see now is staged and moved in at the switch; a new one is loaded under
+            # its own name, which the register (hence every reader's dataset) names only from the switch.
+            target = f"{STAGING}{load}:{len(moves)}" if staged and graph.value in served else graph.value
+            if target != graph.value:
+                if keeps:
+                    remote.update(remote_graphs.changes(stage=[target]))
                 moves.append((target, graph.value))
+            remote.put_graph(target, "".join(lines))
             report.sent.append(graph.value)
             report.triples_sent += len(lines)
         gone = sorted(set(given) - set(now))
         report.dropped = gone
         on_staged()
-        if report.sent or report.dropped:
-            # The switch: every changed graph, every dropped one and the new state version in one
-            # update request, so readers go from the old corpus to the new one at once.
+        if report.sent or report.dropped or seed:
+            # The switch: every changed graph, every dropped one, the register and the new state
+            # version in one update request, so readers go from the old corpus to the new one at once.
             text, report.version = remote.version_update(dataset_iri, void_graph)
+            register = remote_graphs.changes(add=[*report.sent, *(served | set(now) if seed else ())],
+                                             remove=gone, unstage=[a for a, _b in moves]) if keeps else ""
             steps = [*(f"MOVE SILENT GRAPH <{a}> TO GRAPH <{b}>" for a, b in moves),
-                     *(f"DROP SILENT GRAPH <{g}>" for g in gone), text]
+                     *(f"DROP SILENT GRAPH <{g}>" for g in gone), *([register] if register else []), text]
             try:
-                remote.update(" ;\n".join(steps))
+                remote.update(" ;\n".join(steps), timeout=SWITCH_TIMEOUT_S)
             except RemoteError as exc:
                 if exc.status != 502 or not moves:
                     raise
@@ -118,7 +131,7 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
                 report.atomic = False
                 log(f"the server refused the switch as one request ({exc.message}); switching graph by graph")
                 for step in steps:
-                    remote.update(step)
+                    remote.update(step, timeout=SWITCH_TIMEOUT_S)
         else:  # nothing changed: front ends keep their caches
             report.version = remote.state_version(dataset_iri) or ""
     except BaseException:

@@ -17,6 +17,7 @@ from typing import Any, Callable, TypeVar
 import pyoxigraph as ox
 
 from .remote import RemoteError, RemoteStore
+from .remote_graphs import after_write, written_graphs
 from .remote_locator import RemoteLocator
 
 T = TypeVar("T")
@@ -27,6 +28,8 @@ class RemoteWriteStore:
 
     def __init__(self, remote: RemoteStore):
         self.remote = remote
+        self.touched: set[str] = set()  # graphs the updates named as written (store/remote_graphs.py)
+        self.unknown = False            # an update that may have written graphs it does not name
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         if "LOAD" not in sparql.upper():
@@ -38,6 +41,9 @@ class RemoteWriteStore:
                 raise
             except Exception:  # noqa: BLE001 - e.g. DROP GRAPH of a graph the empty store lacks: the server judges
                 pass
+        named, unknown = written_graphs(sparql, base_iri)
+        self.touched |= named
+        self.unknown |= unknown
         try:
             self.remote.update(sparql, base_iri)
         except RemoteError as exc:
@@ -72,7 +78,12 @@ class RemoteWriter:
 
     def write(self, action: Callable[[Any], T]) -> T:
         with self._lock:
-            result = action(RemoteWriteStore(self.remote))
+            target = RemoteWriteStore(self.remote)
+            try:
+                result = action(target)
+            finally:  # a failed action may have applied some of its updates
+                if target.touched or target.unknown:
+                    after_write(self.remote, target.touched, target.unknown)
             self.writes += 1
             self.locator.known(self.remote.bump_version(self.dataset_iri, self.void_graph))
             return result
