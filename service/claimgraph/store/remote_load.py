@@ -11,10 +11,11 @@ into the server, graph by graph:
   own (written through the API) are never touched;
 - last, the state version is moved on, so every front end drops its caches.
 
-On servers queried with an explicit dataset (Virtuoso, generic) the changed graphs are loaded
-under staging names that readers never see, then switched in by one update request (MOVE each,
-DROP the removed ones, move the state version on): readers go from the old corpus to the new
-one at once. Where the default graph is the union of every graph (Oxigraph, QLever) a staging
+On servers queried with an explicit dataset (Virtuoso, generic) a changed graph is loaded under
+a staging name that readers never see, and a new graph under its own name, which no reader's
+dataset names until the graph register does (store/remote_graphs.py); then one update request
+switches them in (MOVE each staged graph, DROP the removed ones, update the register, move the
+state version on): readers go from the old corpus to the new one at once. Where the default graph is the union of every graph (Oxigraph, QLever) a staging
 graph would be seen by readers during the load, so each graph is replaced in place, in one
 request (wholly old or wholly new), and a reader may see old and new graphs side by side until
 the load ends.
