@@ -44,6 +44,7 @@ from ..store.mirror import MemoryMirror
 from ..store.remote import RemoteError, RemoteStore, config_from, remote_solutions, remote_triples
 from ..store.remote_locator import RemoteLocator
 from . import bounded
+from .bindings import with_bindings
 from .cache import AnswerCache
 from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
 from .gate import GateError, Limits, Verdict, check
@@ -533,8 +534,10 @@ class SparqlEngine:
                 raise QueryFailure(exc.status, exc.code, exc.message, retry_after=exc.retry_after) from None
         store = self._inline_store()
         kwargs: dict[str, Any] = {"use_default_graph_as_union": union}
-        if substitutions:
-            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        if substitutions and any(isinstance(v, ox.BlankNode) for v in substitutions.values()):
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}  # no VALUES syntax for it
+        elif substitutions:
+            sparql = with_bindings(sparql, substitutions)  # planned bound (sparql/bindings.py)
         result = store.query(sparql, **kwargs)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)

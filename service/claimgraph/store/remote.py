@@ -34,10 +34,11 @@ from typing import Any, Mapping
 import httpx
 import pyoxigraph as ox
 
+from ..sparql.bindings import with_bindings
 from . import remote_graphs
 from .remote_error import RemoteError
 from .remote_dialect import (VIRTUOSO_ROW_CAP, VIRTUOSO_SYSTEM, clamp_limit, fill_empty_graphs, iris_in,
-                             normalized, with_bindings, form_of)
+                             normalized, form_of)
 
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
 STAGING = "urn:claimgraph:staging:"  # graphs a load has not switched in yet (store/remote_load.py)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
 
 import pyoxigraph as ox
 
 from ..sparql.lexer import LexError, decode_iri, decode_local, tokenize
-from ..sparql.outline import top_limit, where_brace
+from ..sparql.outline import top_limit
 from .remote_error import RemoteError
 
 # Debian's Virtuoso 7.2: graphs it holds for itself, which a query without a dataset reads too.
@@ -23,30 +22,6 @@ VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "h
 VIRTUOSO_ROW_CAP = 10_000
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"  # [SPARQL] ResultSetMaxRows: answers are cut there, silently, with a 200
 _NODE_ID_NT = re.compile(rb"<nodeID://([A-Za-z0-9]+)>")
-
-
-def sparql_term(term: Any) -> str:
-    """A pyoxigraph term in SPARQL syntax (N-Triples forms are valid SPARQL)."""
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return str(term)
-    raise ValueError(f"a {type(term).__name__} cannot be sent to a remote SPARQL server")
-
-
-def with_bindings(sparql: str, substitutions: Mapping[str, Any]) -> str:
-    """`sparql` with its variables bound: a VALUES block first in its WHERE group."""
-    if not substitutions:
-        return sparql
-    names = list(substitutions)
-    values = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(sparql_term(substitutions[n]) for n in names)}) }} "
-    at = _where_brace(sparql)
-    return sparql[:at + 1] + values + sparql[at + 1:]
-
-
-def _where_brace(sparql: str) -> int:
-    try:
-        return where_brace(tokenize(sparql))
-    except (LexError, ValueError) as exc:
-        raise ValueError(f"cannot bind variables in this query: {exc}") from None
 
 
 def clamp_limit(sparql: str, cap: int) -> str:
