@@ -52,11 +52,12 @@ def data_input(ontology: Graph, *data: Graph) -> Iterator[tuple[URIRef, URIRef, 
     """The data's part: class assertions and object property assertions between named individuals."""
     object_props = set(ontology.subjects(RDF.type, OWL.ObjectProperty))
     classes = set(ontology.subjects(RDF.type, OWL.Class))
+    rdf_type = RDF.type  # once: a Namespace attribute costs a lookup per triple
     for graph in data:
         for s, p, o in graph:
             if isinstance(s, BNode) or not isinstance(o, URIRef):
                 continue
-            if (p == RDF.type and o in classes) or p in object_props:
+            if (p == rdf_type and o in classes) or p in object_props:
                 yield s, p, o
 
 

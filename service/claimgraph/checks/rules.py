@@ -18,6 +18,7 @@ outside): never a silently weaker answer.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Iterable
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
@@ -190,11 +191,20 @@ def _ontology_part(ontology: Graph) -> frozenset:
 def materialise(ontology: Graph, t: TBox, *data: Graph) -> Graph:
     """What HermiT's reason() would return for the ontology and the data graphs together, or
     InconsistentOntology. The data graphs are read in place, never merged into a copy."""
+    inferred = Graph()
+    for triple in materialise_triples(ontology, t, *data):
+        inferred.add(triple)
+    return inferred
+
+
+def materialise_triples(ontology: Graph, t: TBox, *data: Iterable[tuple]) -> set[tuple]:
+    """materialise() as a plain set of triples (the build's per-article path: no Graph to fill)."""
     source = set(_ontology_part(ontology))
     source.update(data_input(ontology, *data))
     st = _State(t)
+    rdf_type = RDF.type
     for s, p, o in source:
-        if p == RDF.type and o in t.classes and isinstance(s, URIRef):
+        if p == rdf_type and o in t.classes and isinstance(s, URIRef):
             st.typed(s, o)
         elif p in t.props and isinstance(s, URIRef) and isinstance(o, URIRef):
             st.edge(s, p, o)
@@ -218,14 +228,13 @@ def materialise(ontology: Graph, t: TBox, *data: Graph) -> Graph:
                     st.typed(x, c)
     _check(st)
     asserted = source
-    inferred = Graph()
+    inferred: set[tuple] = set()
+    rdf_type, top = RDF.type, (OWL.Thing, OWL.NamedIndividual)
     for x, classes in st.types.items():
         for c in classes:
-            if c not in (OWL.Thing, OWL.NamedIndividual) and (x, RDF.type, c) not in asserted:
-                inferred.add((x, RDF.type, c))
-    for triple in st.edges:
-        if triple not in asserted:
-            inferred.add(triple)
+            if c not in top and (x, rdf_type, c) not in asserted:
+                inferred.add((x, rdf_type, c))
+    inferred.update(triple for triple in st.edges if triple not in asserted)
     return inferred
 
 

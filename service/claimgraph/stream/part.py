@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from rdflib import Graph, URIRef
 
 from ..checks.reasoning import InconsistentOntology, reason
-from ..checks.rules import OutsideRules, materialise
+from ..checks.rules import OutsideRules, materialise_triples
 from ..namespaces import Minter
 from ..reading.status import StatusReader
 from ..reading.problems import rel
 from .cache import PartCache, PartMeta
+from .ntriples import nq_lines, nt_lines
 from .register import Register
 
 
@@ -32,21 +34,22 @@ class PartResult:
     problems: list[str] = field(default_factory=list)
 
 
-def nquads(g: Graph, graph: str) -> bytes:
-    """N-Triples lines of `g` turned into N-Quads in `graph` (no blank nodes here: see caller)."""
-    nt = g.serialize(format="nt", encoding="utf-8")
-    suffix = f" <{graph}> .".encode()
-    return b"".join(line[:-2] + suffix + b"\n" for line in nt.splitlines() if line.endswith(b" ."))
+def nquads(g: Iterable[tuple], graph: str) -> bytes:
+    """N-Quads of `g` in `graph` (no blank nodes here: see caller)."""
+    return nq_lines(g, graph)
 
 
-def _entailments(reg: Register, g: Graph) -> tuple[Graph, str]:
+def _entailments(reg: Register, g: set[tuple]) -> tuple[Iterable[tuple], str]:
     """The rules when the ontology and this article are within them, else HermiT."""
     if reg.tbox is not None:
         try:
-            return materialise(reg.ontology, reg.tbox, g, reg.register), "rules"
+            return materialise_triples(reg.ontology, reg.tbox, g, reg.register), "rules"
         except OutsideRules:
             pass  # e.g. two values of a functional property: HermiT decides what follows
-    result = reason(reg.ontology, g + reg.register)
+    data = Graph()
+    for t in g:
+        data.add(t)
+    result = reason(reg.ontology, data + reg.register)
     return result.inferred, ("hermit" if result.ran else f"skipped: {result.skipped_reason}")
 
 
@@ -63,7 +66,10 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
     from ..triples.article import article_graph
     from ..triples.draft import draft_graph, ingest_provenance
 
-    g, drafted = Graph(), Graph()
+    # The article's own triples in a plain set (stream/ntriples.py says why); a machine draft,
+    # rare and small, keeps an rdflib Graph.
+    g: set[tuple] = set()
+    drafted = Graph()
     if article is not None:
         article_graph(g, article, mint)
     if draft is not None:
@@ -78,7 +84,8 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
     if not shacl.conforms:
         return PartResult(slug, key, "SHACL validation",
                           [f"{shown}/reading.yaml: {v}" for v in shacl.violations or ["data does not conform"]])
-    local, shared = Graph(), Graph()
+    local: set[tuple] = set()
+    shared: set[tuple] = set()
     status = reg.reasoner if article is not None else "none: machine draft only"
     if reg.reasoner != "none" and article is not None:
         try:
@@ -86,11 +93,11 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
         except InconsistentOntology as exc:
             return PartResult(slug, key, "OWL consistency", [f"{shown}/reading.yaml: {exc}" if str(exc) else
                                                              f"{shown}/reading.yaml: ontology plus data is inconsistent"])
-        own = {s for s in g.subjects() if isinstance(s, URIRef)} - reg.register_subjects
+        own = {t[0] for t in g if isinstance(t[0], URIRef)} - reg.register_subjects
         for t in inferred:
             (local if t[0] in own or t[2] in own else shared).add(t)
     meta = PartMeta(slug, len(g), len(article.claims) if article is not None else 0, len(local), status,
                     curated=article is not None, drafted=len(drafted))
     cache.write(key, asserted, nquads(local, mint.graph("inferred")),
-                shared.serialize(format="nt", encoding="utf-8"), meta)
+                nt_lines(shared), meta)
     return PartResult(slug, key)
