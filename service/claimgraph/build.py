@@ -29,7 +29,7 @@ from .stream import manifest
 from .stream.part import nquads
 from .stream.update import usable, update
 from .triples.dataset import GraphNames
-from .stream.assemble import ChainedFiles, description, fixed_graphs, part_files, triples_per_graph, write_fixed
+from .stream.assemble import ChainedFiles, batches, description, fixed_graphs, part_files, triples_per_graph, write_fixed
 from .stream.cache import cache_root
 from .stream.compiler import CompileFailed, Compiled, compile_corpus
 from .stream.register import RegisterSpec
@@ -157,8 +157,9 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
         else:
             if base is not None:
                 store.clear()  # another build swapped in a version since we looked: start empty
-            with ChainedFiles([fixed_file, *part_files(compiled)]) as stream:
-                store.bulk_load(stream, ox.RdfFormat.N_QUADS)
+            for batch in batches([fixed_file, *part_files(compiled)]):  # memory flat (stream/assemble.py)
+                with ChainedFiles(batch) as stream:
+                    store.bulk_load(stream, ox.RdfFormat.N_QUADS)
         report.seconds["load"] = time.perf_counter() - started
 
     owner = Ownership(settings.base_iri)

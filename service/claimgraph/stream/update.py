@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..triples.dataset import GraphNames
-from .assemble import ChainedFiles
+from .assemble import ChainedFiles, batches
 from .cache import ASSERTED, INFERRED, PartCache
 from .manifest import Manifest
 
@@ -55,9 +55,11 @@ def update(store: ox.Store, old: Manifest, parts: dict[str, str], cache: PartCac
         if old.parts.get(slug) != key:
             files += [cache.entry(key) / ASSERTED, cache.entry(key) / INFERRED]
             replaced += 1
-    with ChainedFiles(files) as stream:
-        if replaced > 50:  # many articles: the bulk loader, not one big transaction in memory
-            store.bulk_load(stream, ox.RdfFormat.N_QUADS)
-        else:
+    if replaced > 50:  # many articles: the bulk loader, not one big transaction in memory
+        for batch in batches(files):
+            with ChainedFiles(batch) as stream:
+                store.bulk_load(stream, ox.RdfFormat.N_QUADS)
+    else:
+        with ChainedFiles(files) as stream:
             store.load(stream, ox.RdfFormat.N_QUADS)
     return replaced
