@@ -26,7 +26,7 @@ from .store.ownership import Ownership
 from .store import search_index
 from .store.swap import build_beside, complete_versions, current_version_dir
 from .stream import manifest
-from .stream.part import nquads
+from .stream.ntriples import nq_lines
 from .stream.update import usable, update
 from .triples.dataset import GraphNames
 from .stream.assemble import ChainedFiles, batches, description, fixed_graphs, part_files, triples_per_graph, write_fixed
@@ -128,7 +128,7 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
     fixed_file = staging / "fixed.nq"
     write_fixed(compiled, fixed, meta, fixed_file)
     names = GraphNames(compiled.reg.mint)
-    shared = nquads(fixed[str(names.inferred) + "#shared"], str(names.inferred))
+    shared = nq_lines(fixed[str(names.inferred) + "#shared"], str(names.inferred))
     del fixed, meta
     parts = dict(compiled.parts)
     live = current_version_dir(settings.store) if settings.store.is_symlink() else None

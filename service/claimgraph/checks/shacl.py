@@ -132,7 +132,7 @@ def check_shapes(data: Graph, shapes_file: Path, engine: str = "sparql") -> Shac
     if engine != "pyshacl":
         raise ValueError(f"engine {engine!r}: sparql or pyshacl")
     from pyshacl import validate  # the reference only: imported when asked for
-    
+
     conforms, report, _text = validate(data, shacl_graph=c.core, inference="none", advanced=True,
                                        allow_warnings=True, inplace=True)
     found, focus = set(), set()

@@ -18,7 +18,7 @@ from ..triples.dataset import GraphNames
 from ..triples.void import describe_dataset
 from .cache import ASSERTED, INFERRED, SHARED
 from .compiler import Compiled
-from .part import nquads
+from .ntriples import nq_lines
 
 
 class ChainedFiles(io.RawIOBase):
@@ -58,10 +58,15 @@ def fixed_graphs(c: Compiled) -> dict[str, Graph]:
         out[c.reg.mint.graph(name)] = g
     shared = Graph()
     shared += c.register_inferred
+    # Entailments about register nodes only: most articles repeat the same lines, so they are
+    # gathered as a set and parsed once (one rdflib parse per article cost 2.2 ms: 22 s of a
+    # 10,000-article rebuild with nothing changed).
+    lines: set[bytes] = set()
     for _slug, key in c.parts:
-        path = c.cache.entry(key) / SHARED
-        if path.stat().st_size:
-            shared.parse(path, format="nt")  # register nodes only: bounded by the register
+        lines.update((c.cache.entry(key) / SHARED).read_bytes().splitlines())
+    lines.discard(b"")
+    if lines:
+        shared.parse(data=b"\n".join(sorted(lines)).decode("utf-8"), format="nt")
     out[str(names.inferred) + "#shared"] = shared
     return out
 
@@ -98,8 +103,8 @@ def write_fixed(c: Compiled, fixed: dict[str, Graph], meta: Graph, path: Path) -
     names = GraphNames(c.reg.mint)
     with open(path, "wb") as out:
         for iri, g in fixed.items():
-            out.write(nquads(g, iri.removesuffix("#shared")))
-        out.write(nquads(meta, str(names.meta)))
+            out.write(nq_lines(g, iri.removesuffix("#shared")))
+        out.write(nq_lines(meta, str(names.meta)))
 
 
 # Oxigraph's bulk loader keeps what it is given in memory until its target (~2 GB a thread, two

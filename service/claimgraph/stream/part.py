@@ -34,11 +34,6 @@ class PartResult:
     problems: list[str] = field(default_factory=list)
 
 
-def nquads(g: Iterable[tuple], graph: str) -> bytes:
-    """N-Quads of `g` in `graph` (no blank nodes here: see caller)."""
-    return nq_lines(g, graph)
-
-
 def _entailments(reg: Register, g: set[tuple]) -> tuple[Iterable[tuple], str]:
     """The rules when the ontology and this article are within them, else HermiT."""
     if reg.tbox is not None:
@@ -79,7 +74,7 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
             draft_graph(drafted, draft, mint)
         if draft.ingest:
             ingest_provenance(g if draft.curated else drafted, draft, mint)
-    asserted = nquads(g, mint.article_graph(slug)) + nquads(drafted, mint.article_graph(slug) + "/draft")
+    asserted = nq_lines(g, mint.article_graph(slug)) + nq_lines(drafted, mint.article_graph(slug) + "/draft")
     shacl = reg.check(asserted)
     if not shacl.conforms:
         return PartResult(slug, key, "SHACL validation",
@@ -98,6 +93,6 @@ def compile_part(reg: Register, folder: Path, key: str, cache: PartCache, read_o
             (local if t[0] in own or t[2] in own else shared).add(t)
     meta = PartMeta(slug, len(g), len(article.claims) if article is not None else 0, len(local), status,
                     curated=article is not None, drafted=len(drafted))
-    cache.write(key, asserted, nquads(local, mint.graph("inferred")),
+    cache.write(key, asserted, nq_lines(local, mint.graph("inferred")),
                 nt_lines(shared), meta)
     return PartResult(slug, key)
