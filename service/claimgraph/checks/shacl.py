@@ -24,7 +24,8 @@ from .shape_queries import ShapeCompiler
 class ShaclReport:
     conforms: bool
     violations: list[str]
-    focus: set[str] = field(default_factory=set)  # the failing nodes (blank nodes as "_:"), for comparing engines
+    # (failing node, constraint component) pairs, blank nodes as "_:": what two engines must agree on
+    focus: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -84,7 +85,7 @@ class ShapeChecker:
             where = f" {check.path}" if check.path else ""
             for row in store.query(check.query, use_default_graph_as_union=union):
                 found.add(f"{_shown(row['this'])}{where}: {check.message}")
-                focus.add(_canonical(row["this"]))
+                focus.add(f"{_canonical(row['this'])} {check.component}")
         self._sparql(store, union, found, focus)
         return ShaclReport(not found, sorted(found), focus)
 
@@ -92,7 +93,7 @@ class ShapeChecker:
         for query, message in self.sparql:
             for row in store.query(query, use_default_graph_as_union=union):
                 found.add(f"{_shown(row['this'])}: {message}")
-                focus.add(_canonical(row["this"]))
+                focus.add(f"{_canonical(row['this'])} {SH.SPARQLConstraintComponent}")
 
 
 def _shown(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
@@ -142,6 +143,6 @@ def check_shapes(data: Graph, shapes_file: Path, engine: str = "sparql") -> Shac
         message = report.value(result, SH.resultMessage)
         where = f" {path.n3(data.namespace_manager)}" if path is not None and hasattr(path, "n3") else ""
         found.add(f"{node}{where}: {message}")
-        focus.add(_canonical(node))
+        focus.add(f"{_canonical(node)} {report.value(result, SH.sourceConstraintComponent)}")
     c._sparql(store, False, found, focus)
     return ShaclReport(not found and bool(conforms), sorted(found), focus)

@@ -56,6 +56,7 @@ class Check:
     query: str
     message: str
     path: str | None
+    component: str = ""  # the SHACL constraint component, e.g. sh:MinCountConstraintComponent
 
 
 def term(t: URIRef | Literal) -> str:
@@ -144,6 +145,8 @@ class ShapeCompiler:
             yield SH.minLength, f"COALESCE(!isBlank({v}) && STRLEN(STR({v})) >= {int(n)}, false)"
         for n in g.objects(shape, SH.maxLength):
             yield SH.maxLength, f"COALESCE(!isBlank({v}) && STRLEN(STR({v})) <= {int(n)}, false)"
+        for x in g.objects(shape, SH.hasValue):  # of a node shape (a property shape's is along its path)
+            yield SH.hasValue, f"sameTerm({v}, {term(x)})"
         for x in g.objects(shape, SH["not"]):
             yield SH["not"], f"!({self.conforms(x, v)})"
         for x in g.objects(shape, SH.node):
@@ -214,7 +217,7 @@ class ShapeCompiler:
             msg = self.g.value(shape, SH.message)
             for component, test in self.value_tests(shape, "?this"):
                 out.append(Check(f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER(!({test})) }}",
-                                 str(msg) if msg else _default(component, None), None))
+                                 str(msg) if msg else _default(component, None), None, component_iri(component)))
             for prop in self.g.objects(shape, SH.property):
                 out += self._property_checks(focus, prop)
         return out
@@ -237,19 +240,19 @@ class ShapeCompiler:
             else:
                 q = (f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {focus} "
                      f"OPTIONAL {{ ?this {sp} ?value }} }} GROUP BY ?this }} FILTER(?n < {int(n)}) }}")
-            out.append(Check(q, message(SH.minCount, n), shown))
+            out.append(Check(q, message(SH.minCount, n), shown, component_iri(SH.minCount)))
         for n in self.g.objects(prop, SH.maxCount):
             q = (f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{ {focus} "
                  f"?this {sp} ?value }} GROUP BY ?this }} FILTER(?n > {int(n)}) }}")
-            out.append(Check(q, message(SH.maxCount, n), shown))
+            out.append(Check(q, message(SH.maxCount, n), shown, component_iri(SH.maxCount)))
         for value in self.g.objects(prop, SH.hasValue):
             q = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {sp} {term(value)} }} }}"
-            out.append(Check(q, message(SH.hasValue, value), shown))
+            out.append(Check(q, message(SH.hasValue, value), shown, component_iri(SH.hasValue)))
         for component, test in self.value_tests(prop, "?value"):
             if component == SH.hasValue:
                 continue
             q = f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {sp} ?value FILTER(!({test})) }}"
-            out.append(Check(q, message(component), shown))
+            out.append(Check(q, message(component), shown, component_iri(component)))
         for nested in self.g.objects(prop, SH.property):  # a property shape's own property shapes: of its values
             raise UnsupportedShape(f"sh:property {nested} nested in property shape {prop}")
         return out
@@ -266,6 +269,12 @@ _DEFAULTS = {
     SH.minInclusive: "Value is below the minimum", SH.maxInclusive: "Value is above the maximum",
     SH.minExclusive: "Value is not above the minimum", SH.maxExclusive: "Value is not below the maximum",
 }
+
+
+def component_iri(parameter: URIRef) -> str:
+    """The constraint component a parameter belongs to: sh:minCount -> sh:MinCountConstraintComponent."""
+    local = str(parameter)[len(str(SH)):]
+    return f"{SH}{local[0].upper()}{local[1:]}ConstraintComponent"
 
 
 def _default(component: URIRef, n: object) -> str:
