@@ -117,26 +117,25 @@ class RemoteStore:
             named = sorted(set(graphs) | iris_in(sparql))
         return pairs + [("named-graph-uri", g) for g in named]
 
-    def graph_names(self, version: str | None = None, staged: bool = False) -> list[str]:
-        """Every named graph of ours on the server, remembered per state version; with `staged`, the
-        graphs a load is still staging (store/remote_load.py) instead. From the register graph where
-        the dialect keeps one (store/remote_graphs.py), else by a scan."""
+    def graph_names(self, version: str | None = None) -> list[str]:
+        """Every named graph of ours on the server, remembered per state version (see listing)."""
         with self._lock:
-            if not staged and version is not None and self._graphs is not None and self._graphs[0] == version:
+            if version is not None and self._graphs is not None and self._graphs[0] == version:
                 return self._graphs[1]
-        held = remote_graphs.listed(self) if self.config.dialect in remote_graphs.KEEPS_REGISTER else None
-        if held is not None:
-            graphs, staging = held
-        else:
-            every = self.scan_graphs()
-            graphs = [g for g in every if not g.startswith(STAGING)]
-            staging = [g for g in every if g.startswith(STAGING)]
-        if staged:
-            return staging
+        graphs = self.listing()[0]
         with self._lock:
             if version is not None:
                 self._graphs = (version, graphs)
         return graphs
+
+    def listing(self) -> tuple[list[str], list[str], bool]:
+        """(our graphs, staging graphs, whether a register said so): one register query, or where the
+        server has no register one scan, which on a big store is the expensive part."""
+        held = remote_graphs.listed(self) if self.config.dialect in remote_graphs.KEEPS_REGISTER else None
+        if held is not None:
+            return held[0], held[1], True
+        every = self.scan_graphs()
+        return [g for g in every if not g.startswith(STAGING)], [g for g in every if g.startswith(STAGING)], False
 
     def scan_graphs(self) -> list[str]:
         """Every named graph with a triple, system graphs left out: reads every quad on some servers."""

@@ -83,11 +83,13 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
     load = uuid.uuid4().hex[:12]
     moves: list[tuple[str, str]] = []
     keeps = remote.config.dialect in remote_graphs.KEEPS_REGISTER
-    seed = keeps and remote_graphs.listed(remote) is None  # no register yet: write a whole one this time
-    served = set(remote.graph_names()) if staged else set()
+    # One listing serves all three: what readers see, what a killed load left staged, whether a register
+    # exists (none yet: this load writes a whole one). Without a register it is a scan of every quad.
+    graphs, stale, registered = remote.listing() if staged else ([], [], True)
+    seed = keeps and not registered
+    served = set(graphs)
     if staged:
-        stale = remote.graph_names(staged=True)  # left by a load that was killed before its switch
-        for graph_iri in stale:
+        for graph_iri in stale:  # left by a load that was killed before its switch
             remote.drop_graph(graph_iri)
         if stale and keeps:
             remote.update(remote_graphs.changes(unstage=stale))
