@@ -48,10 +48,15 @@ def ontology_input(ontology: Graph) -> Graph:
     return g
 
 
-def data_input(ontology: Graph, *data: Graph) -> Iterator[tuple[URIRef, URIRef, URIRef]]:
-    """The data's part: class assertions and object property assertions between named individuals."""
-    object_props = set(ontology.subjects(RDF.type, OWL.ObjectProperty))
-    classes = set(ontology.subjects(RDF.type, OWL.Class))
+def data_input(ontology: Graph, *data: Graph, classes: set | None = None,
+               object_props: set | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef]]:
+    """The data's part: class assertions and object property assertions between named individuals.
+    `classes` and `object_props`, when the caller holds them (the rules' TBox), spare a read of the
+    ontology per call."""
+    if object_props is None:
+        object_props = set(ontology.subjects(RDF.type, OWL.ObjectProperty))
+    if classes is None:
+        classes = set(ontology.subjects(RDF.type, OWL.Class))
     rdf_type = RDF.type  # once: a Namespace attribute costs a lookup per triple
     for graph in data:
         for s, p, o in graph:

@@ -200,7 +200,9 @@ def materialise(ontology: Graph, t: TBox, *data: Graph) -> Graph:
 def materialise_triples(ontology: Graph, t: TBox, *data: Iterable[tuple]) -> set[tuple]:
     """materialise() as a plain set of triples (the build's per-article path: no Graph to fill)."""
     source = set(_ontology_part(ontology))
-    source.update(data_input(ontology, *data))
+    # t.classes and t.props are the ontology's named classes and object properties: the same test for
+    # the URIRef objects data_input keeps.
+    source.update(data_input(ontology, *data, classes=t.classes, object_props=t.props))
     st = _State(t)
     rdf_type = RDF.type
     for s, p, o in source:
