@@ -128,6 +128,10 @@ class Settings:
     remote_update_url: str = field(default_factory=lambda: _env("REMOTE_UPDATE_URL", ""))
     remote_store_url: str = field(default_factory=lambda: _env("REMOTE_STORE_URL", ""))
     remote_dialect: str = field(default_factory=lambda: _env("REMOTE_DIALECT", "generic").lower())
+    # How a query names the dataset on Virtuoso (store/remote.py _dataset): "listed" (every graph of ours
+    # by name: right on a shared server, slow past a few hundred articles) or "exclusive" (every graph
+    # but the server's own: for a server that holds this corpus and nothing else).
+    remote_dataset: str = field(default_factory=lambda: _env("REMOTE_DATASET", "listed").lower())
     remote_auth: str = field(default_factory=lambda: _env("REMOTE_AUTH", "none").lower())
     remote_user: str = field(default_factory=lambda: _env("REMOTE_USER", ""))
     remote_password: str = field(default_factory=lambda: _env("REMOTE_PASSWORD", ""), repr=False)

@@ -29,6 +29,15 @@ class Backend:
     start: list[str] = field(default_factory=list)  # the command, to start it again
     cwd: Path | None = None
     log: Path | None = None
+    label: str = ""  # what the tests call it, when one kind runs in two configurations
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.kind
+
+    @property
+    def stages(self) -> bool:
+        """Whether a load stages graphs out of readers' sight (store/remote.py RemoteStore.stages)."""
+        return self.kind == "virtuoso" and self.env.get("CLAIMGRAPH_REMOTE_DATASET", "listed") == "listed"
 
     @property
     def query_url(self) -> str:
@@ -111,5 +120,14 @@ def start_virtuoso(tmp: Path) -> Backend:
     return Backend("virtuoso", env, proc, cmd, home, log)
 
 
+def start_virtuoso_exclusive(tmp: Path) -> Backend:
+    """Virtuoso asked for "every graph but its own" (CLAIMGRAPH_REMOTE_DATASET=exclusive)."""
+    b = start_virtuoso(tmp)
+    b.env["CLAIMGRAPH_REMOTE_DATASET"] = "exclusive"
+    b.label = "virtuoso-exclusive"
+    return b
+
+
 def start_backend(kind: str, tmp: Path) -> Backend:
-    return {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso}[kind](tmp)
+    return {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso,
+            "virtuoso-exclusive": start_virtuoso_exclusive}[kind](tmp)

@@ -37,14 +37,16 @@ import pyoxigraph as ox
 from ..sparql.bindings import with_bindings
 from . import remote_graphs
 from .remote_error import RemoteError
-from .remote_dialect import (VIRTUOSO_ROW_CAP, VIRTUOSO_SYSTEM, clamp_limit, fill_empty_graphs, iris_in,
-                             normalized, form_of)
+from .remote_dialect import (VIRTUOSO_ROW_CAP, VIRTUOSO_SYSTEM, clamp_limit, excluded_graphs, exclusive_prologue,
+                             fill_empty_graphs, iris_in, normalized, form_of, refuse_unreliable,
+                             without_graphs)
 
 VERSION_PREDICATE = "https://w3id.org/claimgraph/ontology#stateVersion"
 STAGING = "urn:claimgraph:staging:"  # graphs a load has not switched in yet (store/remote_load.py)
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 DIALECTS = ("oxigraph", "virtuoso", "qlever", "generic")
+DATASETS = ("listed", "exclusive")
 READ_RETRIES = 2
 RETRY_BACKOFF_S = 0.2
 
@@ -62,6 +64,7 @@ class RemoteConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_connections: int = 32
+    dataset: str = "listed"  # listed | exclusive (Virtuoso only): how a query names our graphs, see _dataset
 
     def http_auth(self) -> httpx.Auth | None:
         if self.auth == "basic":
@@ -80,15 +83,16 @@ class RemoteStore:
     def __init__(self, config: RemoteConfig):
         if config.dialect not in DIALECTS:
             raise ValueError(f"CLAIMGRAPH_REMOTE_DIALECT={config.dialect!r}: use one of {', '.join(DIALECTS)}")
+        if config.dataset not in DATASETS or (config.dataset == "exclusive" and config.dialect != "virtuoso"):
+            raise ValueError(f"CLAIMGRAPH_REMOTE_DATASET={config.dataset!r}: use listed, or exclusive with Virtuoso")
         self.config = config
         self.client = httpx.Client(
             auth=config.http_auth(), headers=config.headers(), follow_redirects=False,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             limits=httpx.Limits(max_connections=config.max_connections, max_keepalive_connections=8))
         self._aclient: httpx.AsyncClient | None = None  # user queries, on the serving event loop
-        self._graphs: tuple[str, list[str]] | None = None  # (state version, our graphs), generic dialect
+        self._graphs: tuple[str, remote_graphs.Listing] | None = None  # (state version, its listing)
         self._lock = threading.Lock()
-        self.staging_prefix = STAGING
 
     def close(self) -> None:
         self.client.close()
@@ -96,57 +100,76 @@ class RemoteStore:
     # -- the dataset ----------------------------------------------------------------------------
 
     def _dataset(self, union: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
-                 version: str | None, sparql: str = "") -> list[tuple[str, str]]:
+                 version: str | None, sparql: str) -> tuple[str, list[tuple[str, str]]]:
+        """The query as sent, with its dataset: (its text, protocol parameters)."""
         if default_graph or named_graphs:
-            return [("default-graph-uri", g) for g in default_graph or ()] + \
-                   [("named-graph-uri", g) for g in named_graphs or ()]
+            return sparql, [("default-graph-uri", g) for g in default_graph or ()] + \
+                           [("named-graph-uri", g) for g in named_graphs or ()]
         if self.config.dialect == "oxigraph":
-            return [("union-default-graph", "")] if union else []
+            return sparql, [("union-default-graph", "")] if union else []
         if self.config.dialect == "qlever":
             # QLever's default graph is the union of its graphs already, and it holds no system
             # graphs: nothing to name (a query reading one graph says GRAPH <g> itself).
-            return []
-        graphs = self.graph_names(version)
-        pairs = [("default-graph-uri", g) for g in graphs] if union else []
-        named = graphs
-        if self.config.dialect == "virtuoso":
-            # Virtuoso 7.2, given a dataset, answers ASK, COUNT or a constant projection over
-            # GRAPH <g> for a g outside the named graphs as if it matched once (ASK true). Every
-            # IRI the query names goes into the named graphs too: one that is no graph matches
-            # nothing there, which is the right answer.
-            named = sorted(set(graphs) | iris_in(sparql))
-        return pairs + [("named-graph-uri", g) for g in named]
+            return sparql, []
+        listing = self.listing_at(version)
+        if self.config.dialect != "virtuoso":
+            pairs = [("default-graph-uri", g) for g in listing.ours] if union else []
+            return sparql, pairs + [("named-graph-uri", g) for g in listing.ours]
+        excluded = excluded_graphs(listing)
+        sparql = without_graphs(sparql, set(excluded))
+        if self.config.dataset == "exclusive":
+            return exclusive_prologue(excluded, listing.ours, sparql, union) + sparql, []
+        pairs = [("default-graph-uri", g) for g in listing.ours] if union else []
+        # Virtuoso 7.2, given a dataset, answers ASK, COUNT or a constant projection over GRAPH <g>
+        # for a g outside the named graphs as if it matched once (ASK true). Every IRI the query
+        # names goes into the named graphs too: one that is no graph matches nothing there, which
+        # is the right answer (the server's own graphs were pointed elsewhere: without_graphs).
+        named = sorted(set(listing.ours) | (iris_in(sparql) - set(excluded)))
+        return sparql, pairs + [("named-graph-uri", g) for g in named]
+
+    @property
+    def stages(self) -> bool:
+        """Whether a load can stage graphs out of readers' sight: only where every query names its
+        graphs (store/remote_load.py); a dataset of "every graph but …" would show them."""
+        return self.config.dialect in ("virtuoso", "generic") and self.config.dataset != "exclusive"
 
     def graph_names(self, version: str | None = None) -> list[str]:
         """Every named graph of ours on the server, remembered per state version (see listing)."""
+        return self.listing_at(version).ours
+
+    def listing_at(self, version: str | None) -> remote_graphs.Listing:
+        """The listing, remembered per state version: every write and load moves the version on."""
         with self._lock:
             if version is not None and self._graphs is not None and self._graphs[0] == version:
                 return self._graphs[1]
-        graphs = self.listing()[0]
+        found = self.listing()
         with self._lock:
             if version is not None:
-                self._graphs = (version, graphs)
-        return graphs
+                self._graphs = (version, found)
+        return found
 
-    def listing(self) -> tuple[list[str], list[str], bool]:
-        """(our graphs, staging graphs, whether a register said so): one register query, or where the
-        server has no register one scan, which on a big store is the expensive part."""
+    def listing(self) -> remote_graphs.Listing:
+        """Our graphs, staging graphs and the server's own: one register query, or where the server
+        has no register one scan, which on a big store is the expensive part."""
         held = remote_graphs.listed(self) if self.config.dialect in remote_graphs.KEEPS_REGISTER else None
-        if held is not None:
-            return held[0], held[1], True
-        every = self.scan_graphs()
-        return [g for g in every if not g.startswith(STAGING)], [g for g in every if g.startswith(STAGING)], False
+        return held if held is not None else self.classify(self.scan_graphs())
+
+    def classify(self, every: list[str]) -> remote_graphs.Listing:
+        """A scan's graphs sorted into ours, staging and the server's system graphs."""
+        system = [g for g in every if self.config.dialect == "virtuoso" and g.startswith(VIRTUOSO_SYSTEM)]
+        staging = [g for g in every if g.startswith(STAGING)]
+        ours = [g for g in every if g not in system and not g.startswith(STAGING)]
+        return remote_graphs.Listing(ours, staging, system, registered=False)
 
     def scan_graphs(self) -> list[str]:
-        """Every named graph with a triple, system graphs left out: reads every quad on some servers."""
+        """Every named graph with a triple but the register, sorted: reads every quad on some servers."""
         # Virtuoso matches no empty group in GRAPH ?g { }: ask for graphs with a triple there.
         text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" if self.config.dialect == "virtuoso"
                 else "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
         body = self.post_query(text, remote_graphs.SCAN_TIMEOUT_S)
         rows = ox.parse_query_results(self.normalized(body, False), ox.QueryResultsFormat.JSON)
         return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
-                      and r["g"].value != remote_graphs.REGISTER
-                      and not (self.config.dialect == "virtuoso" and r["g"].value.startswith(VIRTUOSO_SYSTEM)))
+                      and r["g"].value != remote_graphs.REGISTER)
 
     def has_triples(self, graph: str) -> bool:
         """Whether the graph holds a triple (asked without a dataset: see _dataset on Virtuoso's ASK)."""
@@ -191,10 +214,12 @@ class RemoteStore:
             return []
         text = with_bindings(sparql, substitutions or {})
         if self.config.dialect == "virtuoso":
+            refuse_unreliable(text)
             text = fill_empty_graphs(clamp_limit(text, VIRTUOSO_ROW_CAP))
         form = form_of(text)
         graph = form in ("CONSTRUCT", "DESCRIBE")
-        body = self._post_query(text, NTRIPLES if graph else JSON, self._dataset(union, None, None, version, text), None)
+        text, dataset = self._dataset(union, None, None, version, text)
+        body = self._post_query(text, NTRIPLES if graph else JSON, dataset, None)
         return parse_answer(self.normalized(body, graph), graph)
 
     async def fetch(self, sparql: str, graph: bool, default_graph: list[str] | None, named_graphs: list[str] | None,
@@ -202,9 +227,11 @@ class RemoteStore:
         """A user's query (already gated), as the server's SPARQL JSON or N-Triples bytes: abandoned at
         `deadline` seconds (the connection is closed; a server with its own timeout stops there too),
         refused past `max_bytes`, retried while the connection cannot be made."""
-        dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version, sparql)
         if self.config.dialect == "virtuoso":
+            refuse_unreliable(sparql)
             sparql = fill_empty_graphs(clamp_limit(sparql, VIRTUOSO_ROW_CAP))
+        sparql, dataset = await asyncio.to_thread(self._dataset, True, default_graph, named_graphs, version, sparql)
+        if self.config.dialect == "virtuoso":
             # Its own deadline too (milliseconds): Virtuoso stops there instead of grinding on after
             # we abandon the query, and says its answer is partial (refused: _checked).
             dataset = [*dataset, ("timeout", str(max(1, int(deadline * 1000))))]
@@ -393,8 +420,14 @@ def config_from(settings: Any) -> RemoteConfig:
         raise SystemExit(f"CLAIMGRAPH_REMOTE_AUTH={settings.remote_auth!r}: use none, basic, digest or bearer")
     if settings.remote_dialect not in DIALECTS:
         raise SystemExit(f"CLAIMGRAPH_REMOTE_DIALECT={settings.remote_dialect!r}: use one of {', '.join(DIALECTS)}")
+    if settings.remote_dataset not in DATASETS or (settings.remote_dataset == "exclusive"
+                                                    and settings.remote_dialect != "virtuoso"):
+        raise SystemExit(f"CLAIMGRAPH_REMOTE_DATASET={settings.remote_dataset!r}: use listed (the default: every "
+                         "query names our graphs), or exclusive with CLAIMGRAPH_REMOTE_DIALECT=virtuoso on a server "
+                         "that holds nothing but this corpus")
     return RemoteConfig(
         query_url=settings.remote_query_url, update_url=settings.remote_update_url or settings.remote_query_url,
-        store_url=settings.remote_store_url, dialect=settings.remote_dialect, auth=settings.remote_auth,
+        store_url=settings.remote_store_url, dialect=settings.remote_dialect, dataset=settings.remote_dataset,
+        auth=settings.remote_auth,
         user=settings.remote_user, password=settings.remote_password, token=settings.remote_token,
         connect_timeout=settings.remote_connect_timeout, read_timeout=max(30.0, settings.query_timeout + 5))

@@ -9,7 +9,8 @@ it records: a load's switch adds the graphs it made and removes those it dropped
 (store/remote_load.py); a write through the API adds or removes the graphs its update names
 (store/remote_writer.py). The register is never part of the dataset, so readers never see it,
 and it also names the staging graphs a load has not switched in yet, so a killed load's
-leftovers are found without a scan. A server without a register (loaded by hand, or by an
+leftovers are found without a scan, and the server's own system graphs found when it was first
+loaded (what CLAIMGRAPH_REMOTE_DATASET=exclusive leaves out of the dataset). A server without a register (loaded by hand, or by an
 older claimgraph) is scanned until the next load writes one; so is a server after an update
 whose graphs are only known from its data (`GRAPH ?g` in a template, `DROP ALL`).
 Oxigraph and QLever read the union of all graphs as the default graph: a register there
@@ -18,6 +19,7 @@ would be seen by readers, and their scans are fast, so they keep none.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urljoin
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 REGISTER = "urn:claimgraph:graphs"
 HOLDS = "https://w3id.org/claimgraph/ontology#holdsGraph"
 STAGES = "https://w3id.org/claimgraph/ontology#stagingGraph"
+SYSTEM = "https://w3id.org/claimgraph/ontology#systemGraph"  # the server's own, never ours
 KEEPS_REGISTER = ("virtuoso", "generic")
 SCAN_TIMEOUT_S = 600.0  # a fallback only; it reads every quad
 # Keywords an update names a graph it writes after (GRAPH <g>, INTO <g>, MOVE <a> TO <b>, WITH <g>, …).
@@ -38,25 +41,38 @@ _BEFORE_GRAPH = {"GRAPH", "INTO", "TO", "WITH", "SILENT", "MOVE", "COPY", "ADD"}
 _ALL_GRAPHS = {"ALL", "NAMED"}  # CLEAR/DROP [SILENT] ALL, CLEAR/DROP [SILENT] NAMED
 
 
-def listed(remote: "RemoteStore") -> tuple[list[str], list[str]] | None:
-    """(our graphs, staging graphs) from the register; None when the server has none."""
+@dataclass(frozen=True)
+class Listing:
+    """The graphs on a server, sorted: ours (what readers see), staging (a load's, not switched in
+    yet), system (the server's own); `registered` says whether a register said so or a scan did."""
+    ours: list[str]
+    staging: list[str] = field(default_factory=list)
+    system: list[str] = field(default_factory=list)
+    registered: bool = True
+
+
+def listed(remote: "RemoteStore") -> Listing | None:
+    """What the register says; None when the server has none."""
     body = remote.post_query(f"SELECT ?k ?g WHERE {{ GRAPH <{REGISTER}> {{ <{REGISTER}> ?k ?g }} }}")
     rows = list(ox.parse_query_results(remote.normalized(body, False), ox.QueryResultsFormat.JSON))
     if not rows:
         return None
-    held = sorted(r["g"].value for r in rows if r["k"].value == HOLDS and isinstance(r["g"], ox.NamedNode))
-    staging = sorted(r["g"].value for r in rows if r["k"].value == STAGES and isinstance(r["g"], ox.NamedNode))
-    return held, staging
+
+    def kind(k: str) -> list[str]:
+        return sorted(r["g"].value for r in rows if r["k"].value == k and isinstance(r["g"], ox.NamedNode))
+
+    return Listing(kind(HOLDS), kind(STAGES), kind(SYSTEM))
 
 
 def changes(add: Iterable[str] = (), remove: Iterable[str] = (), stage: Iterable[str] = (),
-            unstage: Iterable[str] = ()) -> str:
+            unstage: Iterable[str] = (), system: Iterable[str] = ()) -> str:
     """The update (possibly empty) that records graphs added, removed, staged and switched in."""
     def data(pairs: list[tuple[str, str]]) -> str:
         return " ".join(f"<{REGISTER}> <{k}> <{g}> ." for k, g in pairs)
 
     gone = [(HOLDS, g) for g in sorted(set(remove))] + [(STAGES, g) for g in sorted(set(unstage))]
-    new = [(HOLDS, g) for g in sorted(set(add))] + [(STAGES, g) for g in sorted(set(stage))]
+    new = [(HOLDS, g) for g in sorted(set(add))] + [(STAGES, g) for g in sorted(set(stage))] + \
+          [(SYSTEM, g) for g in sorted(set(system))]
     steps = []
     if gone:
         steps.append(f"DELETE DATA {{ GRAPH <{REGISTER}> {{ {data(gone)} }} }}")
@@ -114,8 +130,8 @@ def after_write(remote: "RemoteStore", touched: set[str], unknown: bool) -> None
         return
     if unknown:
         held = listed(remote)
-        now = [g for g in remote.scan_graphs() if not g.startswith(remote.staging_prefix)]
-        before = held[0] if held else []
+        now = remote.classify(remote.scan_graphs()).ours
+        before = held.ours if held else []
         text = changes(add=now, remove=set(before) - set(now))
     else:
         present = {g for g in touched if remote.has_triples(g)}

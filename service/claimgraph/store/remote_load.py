@@ -11,14 +11,15 @@ into the server, graph by graph:
   own (written through the API) are never touched;
 - last, the state version is moved on, so every front end drops its caches.
 
-On servers queried with an explicit dataset (Virtuoso, generic) a changed graph is loaded under
+On servers queried with a dataset that names our graphs (Virtuoso, generic) a changed graph is loaded under
 a staging name that readers never see, and a new graph under its own name, which no reader's
 dataset names until the graph register does (store/remote_graphs.py); then one update request
 switches them in (MOVE each staged graph, DROP the removed ones, update the register, move the
-state version on): readers go from the old corpus to the new one at once. Where the default graph is the union of every graph (Oxigraph, QLever) a staging
-graph would be seen by readers during the load, so each graph is replaced in place, in one
-request (wholly old or wholly new), and a reader may see old and new graphs side by side until
-the load ends.
+state version on): readers go from the old corpus to the new one at once. Where the default graph
+is the union of every graph (Oxigraph, QLever, Virtuoso with CLAIMGRAPH_REMOTE_DATASET=exclusive)
+a staging graph would be seen by readers during the load, so each graph is replaced in place, in
+one request (wholly old or wholly new), and a reader may see old and new graphs side by side
+until the load ends.
 `--full` (or a record from another server) sends every graph.
 """
 
@@ -40,10 +41,6 @@ from .remote import STAGING, RemoteStore
 from .remote_error import RemoteError
 
 Log = Callable[[str], None]
-# Where changed graphs wait for the switch. Only on servers queried with an explicit dataset, which
-# leaves these graphs out (store/remote.py graph_names); Oxigraph's and QLever's union default graph
-# would show them to readers during the load, so there each graph is replaced in place instead.
-STAGING_DIALECTS = ("virtuoso", "generic")
 SWITCH_TIMEOUT_S = 900.0  # moving graphs is the server copying quads: minutes for a whole corpus
 
 
@@ -54,7 +51,7 @@ class LoadReport:
     dropped: list[str] = field(default_factory=list)
     triples_sent: int = 0
     version: str = ""
-    atomic: bool = True  # readers went from the old corpus to the new one at once (staged dialects)
+    atomic: bool = True  # readers went from the old corpus to the new one at once (RemoteStore.stages)
 
 
 def record_path(store: Path) -> Path:
@@ -79,20 +76,22 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
     owned = Ownership(base_iri)
     report = LoadReport()
     now: dict[str, str] = {}
-    staged = remote.config.dialect in STAGING_DIALECTS
+    # Changed graphs wait for the switch only where every query names its graphs (RemoteStore.stages);
+    # Oxigraph's and QLever's union default graph, or an exclusive dataset on Virtuoso, would show
+    # them to readers during the load, so there each graph is replaced in place instead.
+    staged = remote.stages
     load = uuid.uuid4().hex[:12]
     moves: list[tuple[str, str]] = []
     keeps = remote.config.dialect in remote_graphs.KEEPS_REGISTER
     # One listing serves all three: what readers see, what a killed load left staged, whether a register
     # exists (none yet: this load writes a whole one). Without a register it is a scan of every quad.
-    graphs, stale, registered = remote.listing() if staged else ([], [], True)
-    seed = keeps and not registered
-    served = set(graphs)
-    if staged:
-        for graph_iri in stale:  # left by a load that was killed before its switch
-            remote.drop_graph(graph_iri)
-        if stale and keeps:
-            remote.update(remote_graphs.changes(unstage=stale))
+    listing = remote.listing() if keeps else remote_graphs.Listing([])
+    seed = not listing.registered
+    served = set(listing.ours)
+    for graph_iri in listing.staging:  # left by a load that was killed before its switch
+        remote.drop_graph(graph_iri)
+    if listing.staging:
+        remote.update(remote_graphs.changes(unstage=listing.staging))
     try:
         for graph in sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value):
             if not owned.owns(graph.value):
@@ -116,12 +115,14 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
         gone = sorted(set(given) - set(now))
         report.dropped = gone
         on_staged()
+        report.atomic = report.atomic and (staged or len(report.sent) + len(report.dropped) <= 1)
         if report.sent or report.dropped or seed:
             # The switch: every changed graph, every dropped one, the register and the new state
             # version in one update request, so readers go from the old corpus to the new one at once.
             text, report.version = remote.version_update(dataset_iri, void_graph)
             register = remote_graphs.changes(add=[*report.sent, *(served | set(now) if seed else ())],
-                                             remove=gone, unstage=[a for a, _b in moves]) if keeps else ""
+                                             remove=gone, unstage=[a for a, _b in moves],
+                                             system=listing.system if seed else ()) if keeps else ""
             steps = [*(f"MOVE SILENT GRAPH <{a}> TO GRAPH <{b}>" for a, b in moves),
                      *(f"DROP SILENT GRAPH <{g}>" for g in gone), *([register] if register else []), text]
             try:
@@ -151,7 +152,8 @@ def load_version(version_dir: Path, store_path: Path, remote: RemoteStore, base_
                                "version_dir": version_dir.name}, indent=1, sort_keys=True))
     os.replace(tmp, record_file)
     log(f"loaded into {server}: {len(report.sent)} graphs sent ({report.triples_sent} triples), "
-        f"{report.kept} unchanged, {len(report.dropped)} dropped; state version {report.version}")
+        f"{report.kept} unchanged, {len(report.dropped)} dropped; state version {report.version}"
+        + ("" if report.atomic else " (replaced graph by graph: readers saw old and new graphs side by side)"))
     return report
 
 

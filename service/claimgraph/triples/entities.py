@@ -48,6 +48,18 @@ SCHEMA_OF: dict[str, URIRef] = {
 }
 
 
+def _broader_or_self(start: str, entities: dict[str, Entity]) -> list[str]:
+    """`start` and everything broader than it in the register, each once (a cycle stops the walk)."""
+    seen, todo = [start], [start]
+    while todo:
+        current = entities.get(todo.pop())
+        for ref in current.broader if current is not None else ():
+            if ref not in seen:
+                seen.append(ref)
+                todo.append(ref)
+    return seen
+
+
 def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: Graph | None = None) -> None:
     """The register in `g`; the sourced statements behind its world facts in `context` (the
     source-context graph, where every cg:SourcedStatement lives)."""
@@ -94,6 +106,12 @@ def entity_graph(g: Graph, entities: dict[str, Entity], mint: Minter, context: G
             g.add((s, CG.timePrecision, PRECISION[e.happened.precision]))
         for ref in e.broader:
             g.add((s, SKOS.broader, URIRef(mint.entity(ref))))
+    # The hierarchy's reflexive-transitive closure (skos:broader*), stated by the build: "about X or
+    # anything narrower" is then one triple pattern, which every engine answers alike (Debian's
+    # Virtuoso 7.2 answers skos:broader* joined to further patterns wrongly, with or without a dataset).
+    for e in entities.values():
+        for up in _broader_or_self(e.id, entities):
+            g.add((URIRef(mint.entity(e.id)), CG.withinTopic, URIRef(mint.entity(up))))
     scheme = URIRef(mint.entity("concepts"))
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
     g.add((scheme, RDFS.label, en("claimgraph concepts and narratives")))
