@@ -79,7 +79,7 @@ def _resolved(tokens: list) -> list[tuple[object, str]]:
                 value = decode_iri(t.text)
                 if ":" in value:
                     out.append((t, value))
-            elif t.kind == "pname" and not t.text.endswith(":"):
+            elif t.kind == "pname" and not (i and tokens[i - 1].kind == "kw" and tokens[i - 1].text == "PREFIX"):
                 prefix, local = t.text.split(":", 1)
                 if prefix in prefixes and "\\" not in local:
                     out.append((t, prefixes[prefix] + decode_local(local)))

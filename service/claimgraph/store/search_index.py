@@ -119,7 +119,9 @@ def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str]
         conn.execute(f"DELETE FROM {TABLES['entity']}")
         for prefix in prefixes:
             conn.execute(f"DELETE FROM {TABLES['claim']} WHERE substr(item, 1, ?) = ?", (len(prefix), prefix))
-        _insert(conn, fresh)
+        # No 'optimize' here: it rewrites the whole index (0.57 s at 1,000 articles, 5.7 s at 10,000);
+        # FTS5's automerge keeps the few segments an incremental build adds in check.
+        _insert(conn, fresh, optimize=False)
         return sum(int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
 
 
@@ -145,14 +147,14 @@ def _written(path: Path, copy_of: Path | None = None) -> Iterator[sqlite3.Connec
         raise
 
 
-def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]]) -> int:
+def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]], optimize: bool = True) -> int:
     n = 0
     for row in rows:
         table = TABLES.get(row[1])
         if table is not None:
             conn.execute(f"INSERT INTO {table} (item, resource, field, text, label, detail) VALUES (?,?,?,?,?,?)", row)
             n += 1
-    for table in TABLES.values():
+    for table in TABLES.values() if optimize else ():
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     conn.commit()
     return n
