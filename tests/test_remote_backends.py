@@ -128,6 +128,30 @@ def test_every_page_and_record_is_the_same_as_on_the_embedded_store(front: LiveS
         assert health["search"]["index"] == "build"
 
 
+def test_a_front_end_away_from_the_build_searches_an_index_made_from_the_server(
+        backend: Backend, embedded: LiveServer, tmp_path: Path) -> None:
+    """No store, no build record: a front end on another machine. Its search index is read from the
+    server, a few graphs per query (one query for the corpus would pass Virtuoso's row cut), and finds
+    what the build's index finds; every page is the same."""
+    away = start_server(tmp_path / "no-store", tmp_path, env={**backend.env, "CLAIMGRAPH_REMOTE_POLL_S": "0.3"})
+    try:
+        with away.client() as a, embedded.client() as e:
+            for q in ("sanctions", "Rusia", "Kremlin"):
+                got, expected = a.get("/api/search", params={"q": q}), e.get("/api/search", params={"q": q})
+                assert got.status_code == expected.status_code == 200, got.text[:300]
+                assert got.content.replace(away.url.encode(), b"SERVER") == \
+                    expected.content.replace(embedded.url.encode(), b"SERVER"), q
+            assert a.get("/health").json()["search"]["index"] == "memory"
+            # A machine the build never ran on serves the rest as well: the state is the server's.
+            for path in PATHS:
+                got, expected = a.get(path), e.get(path)
+                assert got.status_code == expected.status_code == 200, (path, got.text[:300])
+                assert got.content.replace(away.url.encode(), b"SERVER") == \
+                    expected.content.replace(embedded.url.encode(), b"SERVER"), path
+    finally:
+        away.stop()
+
+
 @pytest.mark.parametrize("text, accept", SPARQL)
 def test_sparql_answers_are_the_same_bytes_as_embedded(front: LiveServer, embedded: LiveServer, backend: Backend,
                                                        text: str, accept: str) -> None:

@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 def serve(settings: Settings) -> int:
     from . import prefork
 
-    if current_version_dir(settings.store) is None:
+    # A front end on a remote backend needs no store of its own (the state lives in the server): it
+    # may run on a machine the build never ran on.
+    if current_version_dir(settings.store) is None and not settings.remote:
         print(f"no built store at {settings.store}: run `claimgraph build` first", file=sys.stderr)
         return 2
-    clean_partials(settings.store)  # what a build killed half-way left (never a version)
+    if not settings.remote:
+        clean_partials(settings.store)  # what a build killed half-way left (never a version)
     refused = prefork.refusal(settings)
     if refused:
         print(refused, file=sys.stderr)

@@ -140,6 +140,9 @@ def _index(ctx: Any) -> Search:
             path = sidx.index_path(ctx.settings.store, current)
         if path is not None and path.is_file():
             index, source = sidx.SearchIndex.open(path), "build"
+        elif ctx.engine.remote is not None:
+            graphs = ctx.engine.remote.graph_names(ctx.engine.locator.version())
+            index, source = sidx.SearchIndex.in_memory(sidx.rows_by_parts(ctx.engine.run_trusted, graphs)), "memory"
         else:
             rows = ctx.engine.run_trusted(sidx.SEARCH_ROWS)
             index = sidx.SearchIndex.in_memory(tuple(r[c].value for c in sidx.COLUMNS) for r in rows)
