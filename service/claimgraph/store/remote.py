@@ -17,7 +17,8 @@ seam knows which server it talks to:
 - our own queries' bound variables (pyoxigraph `substitutions`) become a VALUES block at
   the head of the query's WHERE group, which binds them before the rest is joined.
 
-Reads are retried (bounded, with back-off) when the connection fails; writes never are.
+Reads are retried (bounded, with back-off) when the connection fails; writes never are, but for the
+build's graph replacements (put_graph), which land the same however often they are sent.
 The state version (`VERSION_PREDICATE` on the dataset, in its VoID graph) is what front
 ends poll to notice each other's writes and builds (store/remote_locator.py).
 """
@@ -48,6 +49,7 @@ NTRIPLES = "application/n-triples"
 DIALECTS = ("oxigraph", "virtuoso", "qlever", "generic")
 DATASETS = ("listed", "exclusive")
 READ_RETRIES = 2
+PUT_RETRIES = 3
 RETRY_BACKOFF_S = 0.2
 
 
@@ -339,16 +341,26 @@ class RemoteStore:
     def put_graph(self, iri: str, data: str) -> None:
         """Replace one named graph with `data` (N-Triples): a Graph Store Protocol PUT, or without a
         Graph Store endpoint DROP + INSERT DATA in one update request."""
-        if self.config.store_url:
+        # Unlike an update, a PUT may be sent again: the graph ends the same however often it lands.
+        # Virtuoso 7.2 answers 500 now and then under a long load (its monitor: "Locks are held for a
+        # long time"; 1 PUT in ~1,000 in one 1,000-article load), and the next attempt goes through.
+        for attempt in range(PUT_RETRIES + 1):
             try:
-                r = self.client.put(self.config.store_url, params={"graph": iri}, content=data.encode(),
-                                    headers={"Content-Type": NTRIPLES})
-            except httpx.TransportError as exc:
-                raise RemoteError(503, "backend_unavailable", f"the Graph Store at {self.config.store_url} is "
-                                  f"unreachable ({exc})", retry_after=2) from None
-            _checked(r, self.config.store_url, update=True)
-            return
-        self.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}}} }}")
+                if self.config.store_url:
+                    try:
+                        r = self.client.put(self.config.store_url, params={"graph": iri}, content=data.encode(),
+                                            headers={"Content-Type": NTRIPLES})
+                    except httpx.TransportError as exc:
+                        raise RemoteError(503, "backend_unavailable", f"the Graph Store at {self.config.store_url} "
+                                          f"is unreachable ({exc})", retry_after=2) from None
+                    _checked(r, self.config.store_url, update=True)
+                else:
+                    self.update(f"DROP SILENT GRAPH <{iri}> ; INSERT DATA {{ GRAPH <{iri}> {{\n{data}}} }}")
+                return
+            except RemoteError as exc:
+                if attempt == PUT_RETRIES or exc.status not in (502, 503) or exc.code == "backend_refused":
+                    raise
+                time.sleep(RETRY_BACKOFF_S * 5 * (attempt + 1))
 
     def drop_graph(self, iri: str) -> None:
         self.update(f"DROP SILENT GRAPH <{iri}>")
@@ -372,7 +384,10 @@ def _checked(r: httpx.Response, url: str, update: bool = False) -> bytes:
                               f"partial answer ({r.headers.get('x-sql-message', r.headers['x-sql-state'])}); "
                               "it is not passed on as complete", retry_after=1)
         return r.content
-    said = r.text.strip().splitlines()[0][:300] if r.text.strip() else f"HTTP {r.status_code}"
+    lines = r.text.strip().splitlines()
+    # Virtuoso wraps its error in an HTML page: the line that names it, not the doctype.
+    said = next((ln.strip() for ln in lines if "Error" in ln and not ln.lstrip().startswith("<!")),
+                lines[0] if lines else f"HTTP {r.status_code}")[:300]
     if r.status_code in (401, 403):
         raise RemoteError(502, "backend_refused", f"the SPARQL backend refused our credentials "
                           f"(HTTP {r.status_code}); check CLAIMGRAPH_REMOTE_AUTH and its user or token")
