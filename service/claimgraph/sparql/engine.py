@@ -41,7 +41,7 @@ from ..failure import Failure
 from ..namespaces import PREFIXES, Minter
 from ..store.locator import StoreLocator
 from ..store.mirror import MemoryMirror
-from ..store.remote import RemoteError, RemoteStore, config_from, remote_solutions, remote_triples
+from ..store.remote import RemoteError, RemoteStore, config_from
 from ..store.remote_locator import RemoteLocator
 from . import bounded
 from .bindings import with_bindings
@@ -55,6 +55,7 @@ from .looppool import LoopWorkerPool
 from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
 from .rdf_writer import write_rdf
+from .remote_stage import RemoteStage
 from .syntax_errors import explain, located
 from .worker import _BoundedWriter, _TooBig, too_large
 
@@ -121,6 +122,8 @@ class SparqlEngine:
         self._net_lock = asyncio.Lock()
         self.cache = AnswerCache(settings.cache_entries)
         self.metrics = Metrics()
+        self.remote_stage = (RemoteStage(self.remote, settings.max_result_bytes, self.metrics, QueryFailure)
+                             if self.remote is not None else None)
         self._inline: tuple[Path, ox.Store] | None = None
         self._inline_lock = threading.Lock()
         self.mirror = MemoryMirror(settings.memory_quads if settings.inline else 0)
@@ -346,38 +349,12 @@ class SparqlEngine:
 
     async def _run_remote(self, verdict: Verdict, fmt: str, store_dir: Any, default_graph: list[str] | None,
                           named_graphs: list[str] | None, timeout: float | None) -> Answer:
-        """Stage 4 with a remote backend: the server answers, abandoned at the deadline; the answer is
-        parsed and written here by the embedded path's writers, under the same byte cap."""
-        assert self.remote is not None
+        """Stage 4 with a remote backend (sparql/remote_stage.py)."""
+        assert self.remote_stage is not None
         await self._must_parse(verdict)
-        deadline = self.effective_timeout(timeout)
-        graph = verdict.form in ("CONSTRUCT", "DESCRIBE")
-        try:
-            body = await self.remote.fetch(verdict.text, graph, default_graph, named_graphs, deadline,
-                                           store_dir.name, self.settings.max_result_bytes * 4 + (1 << 20))
-            if len(body) > 65536:
-                kind, body = await asyncio.to_thread(self._write_remote, body, graph, fmt)
-            else:
-                kind, body = self._write_remote(body, graph, fmt)
-        except RemoteError as exc:
-            self.metrics.inc("claimgraph_queries_failed_total", reason=exc.code)
-            message = too_large(self.settings.max_result_bytes) if exc.code == "result_too_large" else exc.message
-            raise QueryFailure(exc.status, exc.code, message, retry_after=exc.retry_after) from None
-        except _TooBig:
-            self.metrics.inc("claimgraph_queries_failed_total", reason="result_too_large")
-            raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
+        kind, body = await self.remote_stage.run(verdict.text, verdict.form, fmt, store_dir.name, default_graph,
+                                                 named_graphs, self.effective_timeout(timeout))
         return self._ok(kind, fmt, body)
-
-    def _write_remote(self, body: bytes, graph: bool, fmt: str) -> tuple[str, bytes]:
-        assert self.remote is not None
-        body = self.remote.normalized(body, graph)
-        out = _BoundedWriter(self.settings.max_result_bytes)
-        if graph:
-            write_rdf(remote_triples(body), out, GRAPH_FORMATS[fmt][1], PREFIXES)
-            return "graph", out.value()
-        result = remote_solutions(body)
-        result.serialize(out, SOLUTION_FORMATS[fmt][1])
-        return ("boolean" if isinstance(result, ox.QueryBoolean) else "solutions"), out.value()
 
     def _cache_key(self, text: str, fmt: str, store_dir: Path, default_graph: list[str] | None = None,
                    named_graphs: list[str] | None = None) -> tuple[Any, ...]:
