@@ -86,7 +86,15 @@ def build(data: Path, store: Path, code: Path | None = None) -> dict:
     return {"wall": wall, "rss": peak, **info}
 
 
-def oxigraph_load(store: Path, work: Path) -> dict:
+def oxigraph_load(store: Path, work: Path) -> dict | None:
+    """`oxigraph load` of the store's quads, dumped: None (and said) when the disk cannot hold the
+    dump and a second store beside this one (the 10,000-article run of 2026-12-04 13:27 died there)."""
+    need = 2.2 * du(store)
+    free = shutil.disk_usage(work).free
+    if free < need:
+        print(f"skipping the reference `oxigraph load`: {free / 1e9:.1f} GB free, ~{need / 1e9:.1f} GB needed",
+              file=sys.stderr, flush=True)
+        return None
     dump = work / "dump.nq"
     subprocess.run([str(OXIGRAPH), "dump", "--location", str(store.resolve()), "--file", str(dump)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
