@@ -10,6 +10,7 @@ half-written entry that a later build would trust.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -31,6 +32,8 @@ class PartMeta:
     reasoner: str     # "hermit", "none" or why reasoning was skipped
     curated: bool = True   # whether any sentence is reviewed (else only a machine draft)
     drafted: int = 0       # triples in the article's draft graph (graph/article/<slug>/draft)
+    shared_digest: str = ""  # sha256 of shared.nt: most articles entail the same lines about the
+    #                          register, so a build reads one file per distinct content (stream/assemble.py)
 
 
 def cache_root(store: Path) -> Path:
@@ -58,6 +61,7 @@ class PartCache:
         (tmp / ASSERTED).write_bytes(asserted)
         (tmp / INFERRED).write_bytes(inferred)
         (tmp / SHARED).write_bytes(shared)
+        meta.shared_digest = hashlib.sha256(shared).hexdigest()
         (tmp / META).write_text(json.dumps(asdict(meta)))
         try:
             os.rename(tmp, self.entry(key))

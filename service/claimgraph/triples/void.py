@@ -38,9 +38,10 @@ def void_graph(g: Graph, ds: Dataset, names: "GraphNames", corpus: Corpus,
                      sum(len(a.claims) for a in corpus.articles), linkcounts)
 
 
-def describe_dataset(g: Graph, names: "GraphNames", sizes: Iterable[tuple[URIRef, int]], entities: int,
+def describe_dataset(g: Graph | set[tuple], names: "GraphNames", sizes: Iterable[tuple[URIRef, int]], entities: int,
                      articles: int, claims: int, linkcounts: dict[tuple[str, str], int]) -> None:
-    """The description from counts alone, so the streaming build never holds the corpus."""
+    """The description from counts alone, so the streaming build never holds the corpus; into an
+    rdflib Graph or a plain set of triples (what the streaming build writes out as N-Quads)."""
     mint: Minter = names.mint
     d = URIRef(mint.dataset)
     g.add((d, RDF.type, VOID.Dataset))
