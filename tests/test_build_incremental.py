@@ -117,3 +117,21 @@ def test_a_register_change_alone_makes_a_new_version(tmp_path: Path, settings_fo
         "SELECT ?a WHERE { ?e <http://www.w3.org/2004/02/skos/core#altLabel> ?a }", use_default_graph_as_union=True))
     third = build(settings)
     assert third.unchanged and third.store_dir == second.store_dir
+
+
+def test_a_version_from_before_the_fixed_quads_were_kept_is_updated_whole(tmp_path: Path, settings_for) -> None:
+    # A manifest written by older code has no copy of the small graphs' quads: the update then
+    # replaces them whole (as before) instead of applying the changed lines, and ends the same.
+    data = scale_corpus.make_corpus(tmp_path / "data", 3)
+    settings = settings_for(tmp_path / "live", data_dir=data, reasoner="none")
+    build(settings)
+    kept = list((cache_root(settings.store) / "manifests").glob("*.fixed.nq"))
+    assert len(kept) == 1
+    kept[0].unlink()
+    scale_corpus.add_article(data, 4)
+    added = build(settings)
+    assert added.replaced == 1
+    clean = settings_for(tmp_path / "clean", data_dir=data, reasoner="none")
+    build(clean)
+    assert quads(settings.store) == quads(clean.store)
+    assert len(list((cache_root(settings.store) / "manifests").glob("*.fixed.nq"))) == 1

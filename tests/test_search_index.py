@@ -100,3 +100,33 @@ def test_a_write_drops_the_versions_index_and_search_sees_the_write(built_store,
         assert httpx.get(f"{srv.url}/health", timeout=30).json()["search"]["index"] == "memory"
     finally:
         srv.stop()
+
+
+def _synthetic_rows(base: str) -> list[tuple[str, ...]]:
+    return ([(f"{base}article/a{i}/claim/c{j}", "claim", "quote", f"quoted text {i} {j}", "label", "assertion")
+             for i in range(3) for j in range(2)]
+            + [(f"{base}entity/x", "entity", "label", "Xland", "Xland", "State")])
+
+
+def _items(path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return sorted(r[0] for r in conn.execute("SELECT item FROM texts"))
+
+
+@pytest.mark.parametrize("owners", [True, False], ids=["owners-table", "file-without-owners"])
+def test_an_incremental_index_drops_exactly_the_changed_articles_rows(tmp_path, owners):
+    base = "http://example.org/id/"
+    first = tmp_path / "v1.sqlite"
+    sidx.write(first, _synthetic_rows(base))
+    with sqlite3.connect(first) as conn:
+        owned = conn.execute("SELECT t.item, a.prefix FROM texts t JOIN owners o ON o.rid = t.rowid "
+                             "JOIN articles a ON a.id = o.article").fetchall()
+        assert len(owned) == 6 and all(item.startswith(prefix) for item, prefix in owned)
+        if not owners:  # as an index written by older code: the owners are added to the new file
+            conn.executescript("DROP TABLE owners; DROP TABLE articles;")
+    second = tmp_path / "v2.sqlite"
+    sidx.write_updated(second, first, ox.Store(), [], (f"{base}article/a1/",))
+    assert _items(second) == sorted(r[0] for r in _synthetic_rows(base) if r[1] == "claim" and "/a1/" not in r[0])
+    assert _items(first) == sorted(r[0] for r in _synthetic_rows(base) if r[1] == "claim")  # the old version's file untouched
+    with sqlite3.connect(second) as conn:
+        assert conn.execute("SELECT count(*) FROM owners").fetchone()[0] == 4

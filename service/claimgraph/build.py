@@ -29,7 +29,7 @@ from .stream import manifest
 from .stream.ntriples import nq_lines
 from .stream.update import usable, update
 from .triples.dataset import GraphNames
-from .stream.assemble import ChainedFiles, batches, description, fixed_graphs, part_files, triples_per_graph, write_fixed
+from .stream.assemble import bulk_load_files, description, fixed_graphs, part_files, triples_per_graph, write_fixed
 from .stream.cache import cache_root
 from .stream.compiler import CompileFailed, Compiled, compile_corpus
 from .stream.register import RegisterSpec
@@ -157,9 +157,7 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
         else:
             if base is not None:
                 store.clear()  # another build swapped in a version since we looked: start empty
-            for batch in batches([fixed_file, *part_files(compiled)]):  # memory flat (stream/assemble.py)
-                with ChainedFiles(batch) as stream:
-                    store.bulk_load(stream, ox.RdfFormat.N_QUADS)
+            bulk_load_files(store, [fixed_file, *part_files(compiled)])  # memory flat (stream/assemble.py)
         report.seconds["load"] = time.perf_counter() - started
 
     owner = Ownership(settings.base_iri)
@@ -187,10 +185,10 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
 
     try:
         report.store_dir = build_beside(settings.store, fill, carry, copy_live=incremental, finish=finish)
+        manifest.save(cache, report.store_dir.name, parts, shared, fixed_digest, fixed_file)
     finally:
         fixed_file.unlink(missing_ok=True)
         staging.rmdir()
-    manifest.save(cache, report.store_dir.name, parts, shared, fixed_digest)
     manifest.prune(cache, {report.store_dir.name})
     search_index.prune(settings.store, complete_versions(settings.store))
     compiled.cache.prune({key for _slug, key in compiled.parts})

@@ -59,6 +59,12 @@ COLUMNS = ("item", "resource", "field", "text", "label", "detail")
 TABLES = {"entity": "names", "claim": "texts"}
 SCHEMA = [f"CREATE VIRTUAL TABLE {t} USING fts5(text, item UNINDEXED, resource UNINDEXED, field UNINDEXED, "
           "label UNINDEXED, detail UNINDEXED, tokenize = 'trigram')" for t in TABLES.values()]
+# Which article each text row came from, so that a build replacing a few articles deletes their rows
+# by rowid: a scan of every row's IRI took 1 s, and its commit 0.6 s, at 10,000 articles (1 M rows).
+# An article is the prefix of its claims' IRIs, `{article}/claim/{id}` (ids have no "/").
+SCHEMA += ["CREATE TABLE articles (id INTEGER PRIMARY KEY, prefix TEXT UNIQUE NOT NULL)",
+           "CREATE TABLE owners (rid INTEGER PRIMARY KEY, article INTEGER NOT NULL)",
+           "CREATE INDEX owners_by_article ON owners (article)"]
 _SELECT = "SELECT item, resource, field, text, label, detail FROM {t} WHERE {t} MATCH ?"
 
 
@@ -134,8 +140,14 @@ def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str]
             fresh += [tuple(r[c].value for c in COLUMNS) for r in rows]
     with _written(path, copy_of=previous) as conn:
         conn.execute(f"DELETE FROM {TABLES['entity']}")
+        if not _has_owners(conn):
+            _add_owners(conn)  # a file written before the owners table: once, then by rowid
         for prefix in prefixes:
-            conn.execute(f"DELETE FROM {TABLES['claim']} WHERE substr(item, 1, ?) = ?", (len(prefix), prefix))
+            found = conn.execute("SELECT id FROM articles WHERE prefix = ?", (prefix,)).fetchone()
+            if found is not None:
+                conn.execute(f"DELETE FROM {TABLES['claim']} WHERE rowid IN (SELECT rid FROM owners WHERE article = ?)",
+                             found)
+                conn.execute("DELETE FROM owners WHERE article = ?", found)
         # No 'optimize' here: it rewrites the whole index (0.57 s at 1,000 articles, 5.7 s at 10,000);
         # FTS5's automerge keeps the few segments an incremental build adds in check.
         _insert(conn, fresh, optimize=False)
@@ -164,13 +176,48 @@ def _written(path: Path, copy_of: Path | None = None) -> Iterator[sqlite3.Connec
         raise
 
 
+def _has_owners(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'owners'").fetchone() is not None
+
+
+def _add_owners(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA[len(TABLES):]:
+        conn.execute(statement)
+    conn.create_function("owner_prefix", 1, owner_prefix, deterministic=True)
+    conn.execute(f"INSERT INTO articles (prefix) SELECT DISTINCT owner_prefix(item) FROM {TABLES['claim']}")
+    conn.execute(f"INSERT INTO owners (rid, article) SELECT t.rowid, a.id FROM {TABLES['claim']} t "
+                 "JOIN articles a ON a.prefix = owner_prefix(t.item)")
+
+
+def owner_prefix(item: str) -> str:
+    """The article a claim row belongs to: its IRI up to `/claim/{id}` (store/search_index.py SCHEMA)."""
+    return item.rsplit("/", 2)[0] + "/"
+
+
 def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]], optimize: bool = True) -> int:
     n = 0
+    owned = _has_owners(conn)
+    articles = dict(conn.execute("SELECT prefix, id FROM articles")) if owned else {}
+    next_article = max(articles.values(), default=0) + 1
+    rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM owners").fetchone()[0]) if owned else 0
     for row in rows:
         table = TABLES.get(row[1])
-        if table is not None:
+        if table is None:
+            continue
+        n += 1
+        if table != TABLES["claim"] or not owned:
             conn.execute(f"INSERT INTO {table} (item, resource, field, text, label, detail) VALUES (?,?,?,?,?,?)", row)
-            n += 1
+            continue
+        rid += 1
+        prefix = owner_prefix(row[0])
+        article = articles.get(prefix)
+        if article is None:
+            article = articles[prefix] = next_article
+            next_article += 1
+            conn.execute("INSERT INTO articles (id, prefix) VALUES (?, ?)", (article, prefix))
+        conn.execute(f"INSERT INTO {table} (rowid, item, resource, field, text, label, detail) VALUES (?,?,?,?,?,?,?)",
+                     (rid, *row))
+        conn.execute("INSERT INTO owners (rid, article) VALUES (?, ?)", (rid, article))
     for table in TABLES.values() if optimize else ():
         conn.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     conn.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,17 +16,21 @@ class Manifest:
     parts: dict[str, str]      # slug -> content key
     shared: Path               # N-Quads of graph/inferred's register-only part
     fixed: str | None = None   # sha256 of the graphs not made per article (ontology, register, VoID, …)
+    fixed_quads: Path | None = None   # those graphs' N-Quads as loaded (absent in older manifests)
 
 
 def _dir(cache: Path) -> Path:
     return cache / "manifests"
 
 
-def save(cache: Path, version: str, parts: dict[str, str], shared_nquads: bytes, fixed: str | None = None) -> None:
+def save(cache: Path, version: str, parts: dict[str, str], shared_nquads: bytes, fixed: str | None = None,
+         fixed_file: Path | None = None) -> None:
     d = _dir(cache)
     d.mkdir(parents=True, exist_ok=True)
     tmp = d / f".{version}.{os.getpid()}.tmp"
     (d / f"{version}.shared.nq").write_bytes(shared_nquads)
+    if fixed_file is not None:
+        shutil.copyfile(fixed_file, d / f"{version}.fixed.nq")
     tmp.write_text(json.dumps({"parts": parts, "fixed": fixed}))
     tmp.replace(d / f"{version}.json")  # the manifest appears only once its shared file is whole
 
@@ -37,7 +42,9 @@ def load(cache: Path, version: str) -> Manifest | None:
         parts = doc["parts"]
     except (OSError, ValueError, KeyError):
         return None
-    return Manifest(parts, _dir(cache) / f"{version}.shared.nq", doc.get("fixed"))
+    fixed_quads = _dir(cache) / f"{version}.fixed.nq"
+    return Manifest(parts, _dir(cache) / f"{version}.shared.nq", doc.get("fixed"),
+                    fixed_quads if fixed_quads.is_file() else None)
 
 
 def prune(cache: Path, keep: set[str]) -> None:

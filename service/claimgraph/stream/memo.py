@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from .cache import PartMeta
@@ -76,7 +75,7 @@ class KeyMemo:
         """Write the memo of this build's folders (with their parts' metas) atomically."""
         for slug, meta in metas.items():
             if slug in self._new:
-                self._new[slug]["meta"] = asdict(meta)
+                self._new[slug]["meta"] = dict(vars(meta))  # dataclasses.asdict: 0.5 s at 10,000
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"made": self.started, "folders": self._new}))
