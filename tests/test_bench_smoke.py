@@ -120,3 +120,22 @@ def test_seed_export_from_a_built_store_joins_the_corpus(built_settings, built_r
     graphs = {g.value for g in store.named_graphs()}
     assert f"{BASE}graph/ontology" in graphs and f"{BASE}graph/article/syn-00002" in graphs
     assert len(store) == stats.quads
+
+
+def test_bulk_load_bench_loads_the_cached_parts_both_ways(built_settings, built_report) -> None:
+    # bench/bulk_load.py: the build's loading stage against `oxigraph load`, on the quads it reads.
+    import json
+    import subprocess
+    import sys
+
+    from claimgraph.stream.cache import cache_root
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "bulk_load.py"
+    out = subprocess.run([sys.executable, str(bench), str(cache_root(built_settings.store)), "--articles", "1"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    row = json.loads(out.splitlines()[0])
+    parts = cache_root(built_settings.store) / "parts"
+    one = sorted(p for p in parts.iterdir() if not p.name.startswith("."))[0]
+    expected = sum(1 for f in ("asserted.nq", "inferred.nq") for line in (one / f).read_bytes().splitlines() if line)
+    assert row["articles"] == 1 and row["quads"] == expected > 0
+    assert row["claimgraph_s"] > 0 and row["oxigraph_load_s"] > 0 and row["ratio"] > 0
