@@ -91,8 +91,8 @@ def write_fixed(c: Compiled, fixed: dict[str, Graph], meta: set[tuple], path: Pa
 # threads, not settable from Python) before writing sorted files: one call over a whole corpus
 # grows with the corpus (1.6 GB at 5.4 M quads). Calls over batches of this many bytes of
 # N-Quads keep a build's memory flat at any size. Measured on the 1,000-article parts (5.4 M
-# quads; `oxigraph load` of the same quads 45.3 s, 1.64 GB): 256 MB batches 63.2 s, 1.31 GB;
-# 384 MB 47.3 s, 1.61 GB; 512 MB 47.4 s, 2.08 GB (fewer calls, less for RocksDB to merge).
+# quads; `oxigraph load` of the same quads 45.3 s, 1.60 GiB): 256 MB batches 63.2 s, 1.27 GiB;
+# 384 MB 47.3 s, 1.57 GiB; 512 MB 47.4 s, 2.03 GiB (fewer calls, less for RocksDB to merge).
 LOAD_BATCH_BYTES = 384 * 1024 * 1024
 
 
