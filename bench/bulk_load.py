@@ -16,16 +16,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import proc_tree  # noqa: E402
+from proc_tree import timed  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 OURS = """
@@ -40,25 +37,6 @@ assemble.bulk_load_files(store, files)
 store.flush()
 print(len(store))
 """
-
-
-def timed(cmd: list[str]) -> tuple[float, int, str]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], proc_tree.tree_rss(proc.pid))
-            time.sleep(0.1)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    out, err = proc.communicate()
-    t.join()
-    if proc.returncode:
-        raise SystemExit(f"{cmd[0]} failed: {err[-2000:]}")
-    return time.perf_counter() - start, peak[0], out
 
 
 def main() -> None:

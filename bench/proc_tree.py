@@ -4,6 +4,9 @@ workers), read from /proc: what the scale benchmarks report as peak and serving 
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
+import time
 
 
 def tree(root: int) -> list[int]:
@@ -36,3 +39,25 @@ def rss(pid: int) -> int:
 
 def tree_rss(root: int) -> int:
     return sum(rss(p) for p in tree(root))
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, every: float = 0.05) -> tuple[float, int, str]:
+    """Run `cmd`: wall seconds, peak RSS of its process tree (bytes, sampled every `every` s), stdout.
+    A failure raises RuntimeError with the end of its stderr."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(every)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    t.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return wall, peak[0], out

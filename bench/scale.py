@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT / "tests" / "support"))  # the corpus maker the test
 import scale_corpus  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-import proc_tree  # noqa: E402
+from proc_tree import timed  # noqa: E402
 import scale_serving  # noqa: E402
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -54,27 +53,6 @@ r = build(Settings())
 print(json.dumps({"seconds": r.seconds, "triples": sum(r.triples_per_graph.values()),
                   "compiled": getattr(r, "compiled", None), "reasoner": r.reasoner}))
 """
-
-
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS of the process tree (bytes), stdout."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], proc_tree.tree_rss(proc.pid))
-            time.sleep(0.05)
-
-    t = threading.Thread(target=sample, daemon=True)
-    t.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - start
-    t.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return wall, peak[0], out
 
 
 def build(data: Path, store: Path, code: Path | None = None) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from .store import search_index
 from .store.swap import build_beside, complete_versions, current_version_dir
 from .stream import manifest
 from .stream.ntriples import nq_lines
-from .stream.update import usable, update
+from .stream.update import blank_free, usable, update
 from .triples.dataset import GraphNames
 from .stream.assemble import bulk_load_files, description, fixed_graphs, part_files, triples_per_graph, write_fixed
 from .stream.cache import cache_root
@@ -60,15 +59,12 @@ class BuildReport:
     search_rows: int = 0   # rows of the new version's search index (store/search_index.py)
     unchanged: bool = False   # nothing to do: the live version stayed
 
-_BLANK = re.compile(rb"_:\S+")
-
-
 def _digest(fixed_file: Path, shared: bytes) -> str:
     """What the graphs not made per article hold, whatever their blank nodes are called (rdflib
     names the ontology's restrictions afresh on every parse)."""
     h = hashlib.sha256()
     for data in (shared.splitlines(), fixed_file.read_bytes().splitlines()):
-        for line in sorted(_BLANK.sub(b"_:", line) for line in data):
+        for line in sorted(blank_free(line) for line in data):
             h.update(line + b"\n")
         h.update(b"--\n")
     return h.hexdigest()

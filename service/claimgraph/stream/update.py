@@ -22,6 +22,13 @@ from .cache import ASSERTED, INFERRED, PartCache
 from .manifest import Manifest
 
 _BLANK = re.compile(rb"_:\S+")
+
+
+def blank_free(line: bytes) -> bytes:
+    """An N-Quads line with its blank node labels erased: rdflib labels the ontology's restrictions
+    afresh on every parse, so lines are compared across builds without them."""
+    return _BLANK.sub(b"_:", line)
+
 FIXED = ("ontology", "entities", "links", "source-context", "dataset")
 
 
@@ -63,7 +70,7 @@ def _fixed_changes(store: ox.Store, old: Path, new: Path) -> bytes:
         if was == now:
             continue
         if any(b"_:" in line for line in was | now):
-            if {_BLANK.sub(b"_:", x) for x in was} == {_BLANK.sub(b"_:", x) for x in now}:
+            if {blank_free(x) for x in was} == {blank_free(x) for x in now}:
                 continue
             store.remove_graph(ox.NamedNode(graph[1:-1].decode()))
             add += now
