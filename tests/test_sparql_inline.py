@@ -1,4 +1,4 @@
-"""Inline evaluation of queries proven bounded (sparql/bounded.py, SparqlEngine._run_inline_plan).
+"""Inline evaluation of queries proven bounded (sparql/bounded.py, sparql/inline_stage.py).
 
 The classifier must accept the benchmark's point and join lookups and refuse
 every shape whose cost is not bounded before it starts; the bound must hold on

@@ -386,7 +386,7 @@ def work_bound(plan: Plan, store: Any, fanout: dict[str, int], budget: int,
     if plan.scan_rows is not None:
         # A lone-pattern scan reads no more rows than that, whatever the store: no fan-out needed.
         # Nothing compares terms (no FILTER, no ORDER BY), and the engine writes its answer through
-        # the byte cap (engine._run_inline, streamed), so long literals cost no more than the cap.
+        # the byte cap (inline_stage.InlineStage._evaluate, streamed), so long literals cost no more than the cap.
         return None if plan.scan_rows > budget else max(1, plan.scan_rows)
     if LONGEST not in fanout:
         return None

@@ -8,8 +8,8 @@
 User queries run in killable worker processes, except those sparql/bounded.py
 PROVES bounded before they start (a tree of triple patterns hanging from
 constant subjects, whose rows are bounded by counted root quads and the
-store's measured per-predicate fan-out): those run inline, saving the ~170 µs
-pipe round trip (CLAIMGRAPH_INLINE=0 turns this off). Our own queries (named
+store's measured per-predicate fan-out): those run inline (sparql/inline_stage.py), saving
+the ~170 µs pipe round trip (CLAIMGRAPH_INLINE=0 turns this off). Our own queries (named
 queries, REST lookups) are known to be bounded and run inline on a
 read-only store in a thread, so lookups stay fast while workers are busy.
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +37,10 @@ import pyoxigraph as ox
 
 from ..config import Settings
 from ..failure import Failure
-from ..namespaces import PREFIXES, Minter
+from ..namespaces import Minter
 from ..store.locator import StoreLocator
-from ..store.mirror import MemoryMirror
 from ..store.remote import RemoteError, RemoteStore, config_from
 from ..store.remote_locator import RemoteLocator
-from . import bounded
 from .bindings import with_bindings
 from .cache import AnswerCache
 from .formats import GRAPH_FORMATS, SOLUTION_FORMATS
@@ -54,20 +51,10 @@ from .parse_probe import syntax_error
 from .looppool import LoopWorkerPool
 from .pool import PoolConfig, PoolError, WorkerPool
 from .prefixes import with_prefixes
-from .rdf_writer import write_rdf
+from .inline_stage import InlineStage
 from .remote_stage import RemoteStage
 from .syntax_errors import explain, located
-from .worker import _BoundedWriter, _TooBig, too_large
 
-# Inline queries (sparql/bounded.py): at most INLINE_BUDGET rows / index lookups, proven before they
-# start. pyoxigraph parses, plans, runs and serializes the benchmark's point lookup in ~90 µs and its
-# 6-pattern join in ~400 µs; a worker round trip adds ~170 µs of pipe and wake-ups. Up to
-# INLINE_DIRECT rows the query runs on the event loop: handing the 6-pattern join to a thread (the GIL
-# is released while it runs) measured 8% slower with one serving process per core (2,071 vs 2,248
-# req/s), the hand-off costing more than the overlap gives once every core has its own process.
-INLINE_BUDGET = 2048
-INLINE_DIRECT = 256
-INLINE_MAX_PATTERNS = 8
 # What a finished query adds to /metrics, ok or not (sparql/metrics.py record()).
 _OK = (("claimgraph_queries_total", (("outcome", "ok"),)),)
 _ERROR = (("claimgraph_queries_total", (("outcome", "error"),)),)
@@ -124,15 +111,12 @@ class SparqlEngine:
         self.metrics = Metrics()
         self.remote_stage = (RemoteStage(self.remote, settings.max_result_bytes, self.metrics, QueryFailure)
                              if self.remote is not None else None)
-        self._inline: tuple[Path, ox.Store] | None = None
-        self._inline_lock = threading.Lock()
-        self.mirror = MemoryMirror(settings.memory_quads if settings.inline else 0)
         self.generation = 0  # bumped on every write, part of every cache key
+        self.inline = InlineStage(settings, self.locator.current, lambda: self.generation,
+                                  lambda job, timeout: self.pool.run(job, timeout), self.metrics, self.base_iri,
+                                  QueryFailure)
+        self.mirror = self.inline.mirror  # the in-memory copy inline queries read (/health, /metrics)
         self._negotiated: dict[tuple[bool, str | None], str | None] = {}
-        # Per store version: the fan-out table inline queries are bounded with (None: not measurable).
-        self._fanout: tuple[tuple[str, int], dict[str, int] | None] | None = None
-        self._fanout_task: asyncio.Task[None] | None = None
-        self._root_counts: dict[tuple[Any, ...], int] = {}  # quads per root pattern, this fan-out's store
 
     def _store_dir(self) -> str:
         return str(self.locator.current())
@@ -156,8 +140,7 @@ class SparqlEngine:
             self.pool.stats.update(fast_lane_jobs=0, fast_lane_overruns=0)
 
     async def close(self) -> None:
-        if self._fanout_task is not None and not self._fanout_task.done():
-            self._fanout_task.cancel()
+        self.inline.close()
         for pool in (self.pool, self.fast_pool, self.net_pool):
             if pool is not None:
                 await pool.close()
@@ -262,7 +245,8 @@ class SparqlEngine:
                 answer = await self._run_remote(verdict, fmt, store_dir, default_graph, named_graphs, timeout)
                 rows_note = "remote"
             elif plan is not None and not default_graph and not named_graphs:
-                answer = await self._run_inline_plan(verdict, plan, fmt, store_dir)
+                ran = await self.inline.run(verdict, plan, fmt, store_dir)
+                answer = self._ok(*ran) if ran is not None else None
                 rows_note = "inline"
             if answer is None:
                 answer = await self._run_in_worker(verdict, fmt, store_dir, default_graph, named_graphs, timeout)
@@ -295,9 +279,7 @@ class SparqlEngine:
             self.metrics.inc("claimgraph_queries_rejected_total", reason=exc.code)
             raise QueryFailure(exc.status, exc.code, located(exc.message, text, exc.pos, shift),
                                parameter="query") from None
-        plan = None
-        if self._inline_candidate(verdict):
-            plan = bounded.classify(verdict.text, INLINE_MAX_PATTERNS, verdict.lexed)
+        plan = self.inline.plan(verdict) if self.remote is None else None
         verdict.lexed = None  # the tokens are not kept: a long query's would outweigh its text
         if len(text) <= VERDICT_TEXT:
             if len(self._verdicts) >= VERDICT_ENTRIES:
@@ -393,113 +375,7 @@ class SparqlEngine:
             media += "; charset=utf-8"
         return Answer(200, media, body)
 
-    # -- inline evaluation of queries proven bounded ----------------------------
-
-    def _fanout_for(self, store_dir: Path) -> dict[str, int] | None:
-        key = (str(store_dir), self.generation)
-        if self._fanout is not None and self._fanout[0] == key:
-            return self._fanout[1]
-        if self._fanout_task is None or self._fanout_task.done():
-            self._fanout_task = asyncio.get_running_loop().create_task(self._measure_fanout(key))
-        return None
-
-    async def _measure_fanout(self, key: tuple[str, int]) -> None:
-        """Measure the store's fan-out in a worker (full scans: killable, under the query deadline)."""
-        table: dict[str, int] | None = None
-        try:
-            results = []
-            for sparql in (bounded.FANOUT_QUERY, bounded.OUTDEGREE_QUERY, bounded.LONGEST_QUERY):
-                job = {"query": sparql, "store_dir": key[0], "default_graph": None, "named_graphs": None,
-                       "solution_format": "json", "graph_format": "turtle",
-                       "max_bytes": 16 << 20, "services": False}  # one row per predicate: not the user's cap
-                reply = await self.pool.run(job, self.settings.query_timeout)
-                if reply[0] != "ok":
-                    raise RuntimeError(f"{reply[2]}: {reply[3]}")
-                results.append(json.loads(reply[3])["results"]["bindings"])
-            table = bounded.parse_fanout(*results)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - then this store version gets no inline queries
-            log.warning("fan-out of %s not measured (%s): every query goes to the workers", key[0], exc)
-        if key == (str(self.locator.current()), self.generation):
-            self._fanout = (key, table)
-            self._root_counts = {}
-
-    def _run_inline(self, store: ox.Store, text: str, fmt: str, streamed: bool = False) -> tuple[str, str, bytes]:
-        result = store.query(text, use_default_graph_as_union=True, base_iri=self.base_iri)
-        if not isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
-            raise TypeError("not a SELECT or ASK")
-        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-        if streamed:
-            # A lone-pattern scan's rows are bounded, their size is not (no longest-literal bound):
-            # written through the byte cap, as a worker writes, so it stops at the cap.
-            out = _BoundedWriter(self.settings.max_result_bytes)
-            result.serialize(out, SOLUTION_FORMATS[fmt][1])
-            return kind, fmt, out.value()
-        # Straight to bytes (a Python writer costs 10-30 µs a query): work_bound has already capped
-        # the rows times the longest literal, so the whole answer fits in memory; the user's byte
-        # cap is then applied as a worker applies it.
-        body = result.serialize(format=SOLUTION_FORMATS[fmt][1])
-        if len(body) > self.settings.max_result_bytes:
-            raise _TooBig()
-        return kind, fmt, body
-
-    def _inline_candidate(self, verdict: Verdict) -> bool:
-        return (self.settings.inline and self.remote is None and verdict.form in ("SELECT", "ASK")
-                and not verdict.services)
-
-    def _inline_plan(self, plan: bounded.Plan, store_dir: Path) -> tuple[ox.Store, int] | None:
-        """The store to run the query on and the proven bound on its work, or None: no proof."""
-        store = self._inline_store()
-        if self._inline is None or self._inline[0] != store_dir:
-            return None  # the store changed since `store_dir` was read: no proof for this one
-        # The same version, in memory once copied; asked before the fan-out is known, so that a
-        # rebuild's new version replaces the old copy (and its memory) at once.
-        copy = self.mirror.get(store_dir, store)
-        if copy is not None:
-            store = copy
-        fanout = self._fanout_for(store_dir)
-        if fanout is None:
-            if plan.scan_rows is None:
-                return None
-            fanout = {}  # a lone-pattern scan needs none (sparql/bounded.py)
-        counts = self._root_counts  # the dict of this fan-out's store version (replaced with it)
-        bound = bounded.work_bound(plan, store, fanout, INLINE_BUDGET, counts=counts)
-        return None if bound is None else (store, bound)
-
-    async def _run_inline_plan(self, verdict: Verdict, plan: bounded.Plan, fmt: str, store_dir: Path) -> Answer | None:
-        """Stage 4 for a query proven bounded (sparql/bounded.py): the answer, or None (no proof for this
-        store yet, or something unexpected), which sends it to a worker."""
-        text = verdict.text
-        try:
-            found = self._inline_plan(plan, store_dir)
-            if found is None:
-                return None
-            store, bound = found
-            streamed = plan.scan_rows is not None
-            if bound <= INLINE_DIRECT:
-                kind, fmt, body = self._run_inline(store, text, fmt, streamed)
-            else:
-                kind, fmt, body = await asyncio.to_thread(self._run_inline, store, text, fmt, streamed)
-        except _TooBig:
-            self.metrics.inc("claimgraph_queries_failed_total", reason="result_too_large")
-            raise QueryFailure(413, "result_too_large", too_large(self.settings.max_result_bytes)) from None
-        except SyntaxError as exc:
-            self.metrics.inc("claimgraph_queries_failed_total", reason="syntax_error")
-            raise QueryFailure(400, "syntax_error", str(exc), parameter="query") from None
-        except Exception:  # noqa: BLE001 - anything unexpected: let a worker answer it, with its error shapes
-            return None
-        self.metrics.inc("claimgraph_inline_queries_total")
-        return self._ok(kind, fmt, body)
-
     # -- our own bounded queries -----------------------------------------------
-
-    def _inline_store(self) -> ox.Store:
-        current = self.locator.current()
-        with self._inline_lock:
-            if self._inline is None or self._inline[0] != current:
-                self._inline = (current, ox.Store.read_only(str(current)))
-            return self._inline[1]
 
     def run_trusted(self, sparql: str, substitutions: Mapping[str, Any] | None = None,
                     union: bool = True) -> list[dict[str, Any]] | bool | list[Any]:
@@ -509,7 +385,7 @@ class SparqlEngine:
                 return self.remote.query(sparql, substitutions, union, self.locator.version())
             except RemoteError as exc:
                 raise QueryFailure(exc.status, exc.code, exc.message, retry_after=exc.retry_after) from None
-        store = self._inline_store()
+        store = self.inline.store()
         kwargs: dict[str, Any] = {"use_default_graph_as_union": union}
         if substitutions and any(isinstance(v, ox.BlankNode) for v in substitutions.values()):
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}  # no VALUES syntax for it
@@ -529,9 +405,7 @@ class SparqlEngine:
     def invalidate(self) -> None:
         self.generation += 1
         self.cache.clear()
-        with self._inline_lock:
-            self._inline = None
-        self.mirror.forget()
+        self.inline.forget()
 
     async def trusted_counts(self) -> dict[str, int]:
         """Triples per named graph of the live store, cached per store version."""
