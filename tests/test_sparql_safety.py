@@ -1,19 +1,18 @@
 """No query can take the service down: hostile SPARQL against a real server.
 
 One `claimgraph serve` with a 2 s deadline, 2 workers capped at 320 MB, a
-queue of 1 and a 256 KB result cap takes every hostile class in turn; after
-each test the server process must be alive, /health must answer 200 and
-every worker must be back (an autouse fixture checks). Expected answers are
-computed from the built store, never typed in.
+queue of 1 and a 256 KB result cap (tests/support/safety_server.py) takes every
+hostile class in turn; after each test the server process must be alive,
+/health must answer 200 and every worker must be back (an autouse fixture
+checks). Expected answers are computed from the built store, never typed in.
+The network side (SERVICE, LOAD, the workers' sandbox) is
+tests/test_sparql_network.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import http.server
 import json
 import statistics
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,101 +21,15 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.sparql.pool import PoolConfig, WorkerPool
-from support.hostile_queries import CLOSURE_CROSS, CROSS, MEMORY_HOG, tricks
+from support.hostile_queries import CLOSURE_CROSS, CROSS, MEMORY_HOG
 from support.liveserver import LiveServer, start_server
-from support.liveserver import Listener, writable_copy
+from support.safety_server import (DEADLINE, ENV, JSON, RESULT_CAP, assert_error, health, post,  # noqa: F401
+                                   server, still_serving, store_path, wait_for_workers)
 
 ROOT = Path(__file__).resolve().parents[1]
-DEADLINE = 2.0
-RESULT_CAP = 256 * 1024
-TOKEN = "safety-token"
-ENV = {
-    "CLAIMGRAPH_QUERY_TIMEOUT": str(DEADLINE),
-    "CLAIMGRAPH_WORKERS": "2",
-    "CLAIMGRAPH_WORKER_MEMORY_MB": "320",
-    "CLAIMGRAPH_QUEUE_SIZE": "1",
-    "CLAIMGRAPH_MAX_RESULT_BYTES": str(RESULT_CAP),
-    "CLAIMGRAPH_UPDATE_TOKEN": TOKEN,
-    "CLAIMGRAPH_SERVICE_ALLOWLIST": "",
-}
-JSON = {"Accept": "application/sparql-results+json"}
-# Runaways on this store (measured with pyoxigraph directly: > 15 s, > 8 s, > 600 MB).
 
 
-# -- fixtures -----------------------------------------------------------------------------
-
-
-
-@pytest.fixture(scope="module")
-def store_path(built_store, built_settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return writable_copy(built_settings.store, tmp_path_factory.mktemp("safety-store"))
-
-
-@pytest.fixture(scope="module")
-def server(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
-    srv = start_server(store_path, tmp_path_factory.mktemp("safety"), env=ENV)
-    yield srv
-    srv.stop()
-
-
-def health(client: httpx.Client) -> dict:
-    r = client.get("/health")
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def wait_for_workers(client: httpx.Client, limit: float = 8.0) -> dict:
-    """Until every worker is idle again and nothing waits (respawns included)."""
-    deadline = time.monotonic() + limit
-    while True:
-        workers = health(client)["workers"]
-        if workers["busy"] == 0 and workers["queued"] == 0:
-            return workers
-        assert time.monotonic() < deadline, f"workers did not recover: {workers}"
-        time.sleep(0.05)
-
-
-@pytest.fixture(autouse=True)
-def still_serving(server: LiveServer, client: httpx.Client):
-    yield
-    assert server.alive(), server.log_text()[-3000:]
-    body = health(client)
-    assert body["ok"] is True
-    wait_for_workers(client)
-    assert "Traceback" not in server.log_text().split("Application startup complete.")[-1]
-
-
-
-
-@pytest.fixture(scope="module")
-def listener():
-    lst = Listener()
-    yield lst
-    lst.close()
-
-
-def post(client: httpx.Client, query: str, **params: str) -> httpx.Response:
-    return client.post("/sparql", data={"query": query, **params}, headers=JSON)
-
-
-def assert_error(r: httpx.Response, status: int, code: str | None = None, parameter: str | None = None) -> dict:
-    """The uniform error shape, whole: declared length, parseable JSON, no trace."""
-    assert r.status_code == status, r.text[:500]
-    assert r.headers["content-type"].startswith("application/json")
-    if "content-length" in r.headers:
-        assert int(r.headers["content-length"]) == len(r.content)
-    body = json.loads(r.content)
-    assert body["ok"] is False
-    err = body["error"]
-    assert err["status"] == status and err["message"]
-    if code is not None:
-        assert err["code"] == code, err
-    if parameter is not None:
-        assert err.get("parameter") == parameter, err
-    assert "Traceback" not in r.text
-    return err
-
+# -- helpers --------------------------------------------------------------------------------------
 
 def assert_retry_after(r: httpx.Response) -> int:
     assert "retry-after" in r.headers, r.headers
@@ -388,66 +301,6 @@ def test_an_ask_syntax_error_names_the_users_column_not_the_probes(client: httpx
         assert f"line {line_col[0].split()[-1]}, column {line_col[1]}" in err["message"], (direct, err)
 
 
-# -- SSRF ------------------------------------------------------------------------------------------
-
-def test_service_never_reaches_a_listener_off_the_allow_list(client: httpx.Client, listener: Listener) -> None:
-    for name, text in tricks(listener.url).items():
-        err = assert_error(post(client, text), 403, "service_refused", parameter="query")
-        assert name and ("127.0.0.1" in err["message"] or "variable" in err["message"])
-    time.sleep(0.3)
-    assert listener.connections == 0
-
-
-def test_load_never_reaches_a_listener(client: httpx.Client, listener: Listener) -> None:
-    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
-    for text in (f"LOAD <{listener.url}data.ttl>",
-                 f"LOAD SILENT <{listener.url}data.ttl> INTO GRAPH <http://e.example/g>",
-                 f"PREFIX : <{listener.url}> LOAD SILENT:data.ttl",
-                 f"PREFIX ex: <{listener.url}> LOADex:data.ttl",
-                 f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"):
-        r = client.post("/sparql", content=text.encode(), headers=auth)
-        err = assert_error(r, 403, parameter="update")
-        assert err["code"] in ("load_refused", "service_refused"), err
-    time.sleep(0.3)
-    assert listener.connections == 0
-
-
-def test_service_in_comments_and_strings_is_just_text(client: httpx.Client, built_store) -> None:
-    text = ('SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o != "SERVICE <http://127.0.0.1:9/> {}") } '
-            "# SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }")
-    expected = next(iter(built_store.raw.query(text, use_default_graph_as_union=True)))["n"].value
-    r = post(client, text)
-    assert r.status_code == 200, r.text
-    assert r.json()["results"]["bindings"][0]["n"]["value"] == expected
-
-
-def test_the_worker_sandbox_stops_what_a_gate_might_miss(store_path: Path, listener: Listener) -> None:
-    """Defense in depth: hand a SERVICE query straight to a worker, past the gate."""
-    job = {"query": f"SELECT * WHERE {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}",
-           "store_dir": str(store_path.resolve()), "default_graph": None, "named_graphs": None,
-           "solution_format": "json", "graph_format": "turtle", "max_bytes": RESULT_CAP, "services": False}
-
-    async def ask(isolate: bool) -> tuple:
-        pool = WorkerPool(PoolConfig(1, 320, 1, isolate=isolate))
-        await pool.start()
-        try:
-            return await pool.run(job, 10.0)
-        finally:
-            await pool.close()
-
-    before = listener.connections
-    reply = asyncio.run(ask(isolate=True))
-    assert reply[:3] == ("error", 403, "network_refused"), reply
-    time.sleep(0.3)
-    assert listener.connections == before
-    # The same job on a worker with network does dial out: the witness works.
-    asyncio.run(ask(isolate=False))
-    deadline = time.monotonic() + 3
-    while listener.connections == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert listener.connections > before
-
-
 # -- no false positives -----------------------------------------------------------------------------
 
 def test_the_named_competency_queries_answer_200_with_the_engines_rows(client: httpx.Client, built_store) -> None:
@@ -461,53 +314,3 @@ def test_the_named_competency_queries_answer_200_with_the_engines_rows(client: h
         assert len(r.json()["results"]["bindings"]) == expected, path.name
 
 
-# -- an allow-list opens the network to its own workers only -------------------------------------------
-
-class _FakeEndpoint(http.server.BaseHTTPRequestHandler):
-    hits = 0
-    BODY = json.dumps({"head": {"vars": ["x"]},
-                       "results": {"bindings": [{"x": {"type": "literal", "value": "from the allowed endpoint"}}]}})
-
-    def _answer(self) -> None:
-        type(self).hits += 1
-        length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = self.BODY.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args) -> None:  # noqa: ANN002
-        pass
-
-
-def test_an_allow_listed_service_is_reached_and_nothing_else(store_path: Path, tmp_path: Path,
-                                                             listener: Listener) -> None:
-    endpoint = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeEndpoint)
-    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
-    allowed = f"http://127.0.0.1:{endpoint.server_address[1]}/sparql"
-    srv = start_server(store_path, tmp_path, env={**ENV, "CLAIMGRAPH_UPDATE_TOKEN": "",  # one writer only
-                                                  "CLAIMGRAPH_SERVICE_ALLOWLIST": allowed})
-    try:
-        with srv.client() as c:
-            assert health(c)["workers"]["network"] == "isolated"  # regular workers stay off the network
-            r = post(c, f"SELECT ?x WHERE {{ SERVICE <{allowed}> {{ ?x ?y ?z }} }}")
-            assert r.status_code == 200, r.text
-            assert [b["x"]["value"] for b in r.json()["results"]["bindings"]] == ["from the allowed endpoint"]
-            assert _FakeEndpoint.hits >= 1
-            before = listener.connections
-            for text in (f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
-                         f"PREFIX : <{listener.url}> SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} "
-                         f"SERVICE:x {{ ?s ?p ?o }} }}"):
-                assert_error(post(c, text), 403, "service_refused", parameter="query")
-            time.sleep(0.3)
-            assert listener.connections == before
-            assert srv.alive() and health(c)["ok"] is True
-    finally:
-        srv.stop()
-        endpoint.shutdown()
