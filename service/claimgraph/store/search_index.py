@@ -62,9 +62,10 @@ SCHEMA = [f"CREATE VIRTUAL TABLE {t} USING fts5(text, item UNINDEXED, resource U
 # Which article each text row came from, so that a build replacing a few articles deletes their rows
 # by rowid: a scan of every row's IRI took 1 s, and its commit 0.6 s, at 10,000 articles (1 M rows).
 # An article is the prefix of its claims' IRIs, `{article}/claim/{id}` (ids have no "/").
-SCHEMA += ["CREATE TABLE articles (id INTEGER PRIMARY KEY, prefix TEXT UNIQUE NOT NULL)",
-           "CREATE TABLE owners (rid INTEGER PRIMARY KEY, article INTEGER NOT NULL)",
-           "CREATE INDEX owners_by_article ON owners (article)"]
+OWNERS_SCHEMA = ["CREATE TABLE articles (id INTEGER PRIMARY KEY, prefix TEXT UNIQUE NOT NULL)",
+                 "CREATE TABLE owners (rid INTEGER PRIMARY KEY, article INTEGER NOT NULL)",
+                 "CREATE INDEX owners_by_article ON owners (article)"]
+SCHEMA += OWNERS_SCHEMA
 _SELECT = "SELECT item, resource, field, text, label, detail FROM {t} WHERE {t} MATCH ?"
 
 
@@ -181,7 +182,7 @@ def _has_owners(conn: sqlite3.Connection) -> bool:
 
 
 def _add_owners(conn: sqlite3.Connection) -> None:
-    for statement in SCHEMA[len(TABLES):]:
+    for statement in OWNERS_SCHEMA:
         conn.execute(statement)
     conn.create_function("owner_prefix", 1, owner_prefix, deterministic=True)
     conn.execute(f"INSERT INTO articles (prefix) SELECT DISTINCT owner_prefix(item) FROM {TABLES['claim']}")
@@ -195,17 +196,17 @@ def owner_prefix(item: str) -> str:
 
 
 def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[str, ...]], optimize: bool = True) -> int:
+    """`rows` into an index that has its owners tables (fill and write_updated make sure of it)."""
     n = 0
-    owned = _has_owners(conn)
-    articles = dict(conn.execute("SELECT prefix, id FROM articles")) if owned else {}
+    articles = dict(conn.execute("SELECT prefix, id FROM articles"))
     next_article = max(articles.values(), default=0) + 1
-    rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM owners").fetchone()[0]) if owned else 0
+    rid = int(conn.execute("SELECT coalesce(max(rid), 0) FROM owners").fetchone()[0])
     for row in rows:
         table = TABLES.get(row[1])
         if table is None:
             continue
         n += 1
-        if table != TABLES["claim"] or not owned:
+        if table != TABLES["claim"]:
             conn.execute(f"INSERT INTO {table} (item, resource, field, text, label, detail) VALUES (?,?,?,?,?,?)", row)
             continue
         rid += 1
