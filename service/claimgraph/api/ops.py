@@ -24,7 +24,7 @@ async def health(request: Request) -> JSONResponse:
     try:
         store_dir = engine.locator.current()
         # in_memory_quads: this process's copy for inline queries (store/mirror.py), 0 while on disk.
-        store = {"ok": True, "version": store_dir.name, "in_memory_quads": engine.mirror.quads}
+        store = {"ok": True, "version": store_dir.name, "in_memory_quads": engine.inline.mirror.quads}
         unreachable = getattr(engine.locator, "last_error", None)  # a remote backend's last poll
         if unreachable:
             store = {"ok": False, "version": store_dir.name, "error": unreachable}
@@ -79,7 +79,7 @@ def gauges(ctx: AppContext) -> dict[str, float]:
     return {
         "claimgraph_workers": engine.pool.size,
         "claimgraph_workers_busy": engine.pool.busy,
-        "claimgraph_memory_copy_quads": engine.mirror.quads,  # summed over serving processes: memory held
+        "claimgraph_memory_copy_quads": engine.inline.mirror.quads,  # summed over serving processes: memory held
     }
 
 

@@ -115,7 +115,6 @@ class SparqlEngine:
         self.inline = InlineStage(settings, self.locator.current, lambda: self.generation,
                                   lambda job, timeout: self.pool.run(job, timeout), self.metrics, self.base_iri,
                                   QueryFailure)
-        self.mirror = self.inline.mirror  # the in-memory copy inline queries read (/health, /metrics)
         self._negotiated: dict[tuple[bool, str | None], str | None] = {}
 
     def _store_dir(self) -> str:
