@@ -10,10 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from claimgraph.build import build
-from claimgraph.store import search_index
+from claimgraph.store import entity_lists, search_index
 from claimgraph.stream.cache import cache_root
 
 from support import scale_corpus
+
+ENTITY_TABLES = ("mentions", "claims", "claims_about", "listed")
 
 
 def quads(store: Path) -> set[tuple[str, ...]]:
@@ -33,11 +35,18 @@ def index_matches_store(store: Path) -> bool:
     path = search_index.index_path(store, version)
     assert path is not None and path.is_file()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    fresh = sqlite3.connect(":memory:")
     try:
         got = [r for t in search_index.TABLES.values()
                for r in conn.execute(f"SELECT item, resource, field, text, label, detail FROM {t}")]
+        # The entity lists too (store/entity_lists.py): the same rows as a whole fill from the version.
+        entity_lists.fill(fresh, ox.Store.read_only(str(version)))
+        lists = {t: sorted(conn.execute(f"SELECT * FROM {t}")) for t in ENTITY_TABLES}
+        assert lists == {t: sorted(fresh.execute(f"SELECT * FROM {t}")) for t in ENTITY_TABLES}
+        assert lists["mentions"] and lists["claims_about"]
     finally:
         conn.close()
+        fresh.close()
     expected = set(search_index.rows_of(ox.Store.read_only(str(version))))
     return len(got) == len(set(got)) and set(got) == expected
 

@@ -105,3 +105,37 @@ def test_a_hub_entity_page_is_whole_at_300_articles(stores: tuple[Path, Path], t
     assert len(small_item["mentionedAs"]) < 200 and small_item["truncated"]["mentionedAs"] is False
     assert all("/article/synthetic-" in m["id"] for m in big_item["mentionedAs"]), big_item["mentionedAs"][0]
     assert len({m["id"] for m in big_item["mentionedAs"]}) == 200
+
+
+def test_the_build_tables_give_the_first_rows_of_the_page_queries_in_reading_order(stores: tuple[Path, Path]) -> None:
+    """store/entity_lists.py against the page's own queries, unlimited and sorted: the same first
+    rows, for every entity (the hub's 300+ rows as much as a rare entity's few)."""
+    import sqlite3
+
+    from claimgraph.api.rest.entities import in_order
+    from claimgraph.api.rest.queries import CLAIMS_ABOUT_ENTITY, MENTIONS_OF_ENTITY
+    from claimgraph.api.rest.views import py
+    from claimgraph.store import entity_lists
+
+    _small, big = stores
+    store = ox.Store.read_only(str(big))
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    entity_lists.fill(conn, store)
+    lists = entity_lists.EntityLists(conn)
+    entities = [e for (e,) in conn.execute("SELECT entity FROM listed")]
+    assert len(entities) > 10
+    hub = 0
+    for iri in entities:
+        node = {"entity": ox.NamedNode(iri)}
+        for query, item, got in ((MENTIONS_OF_ENTITY, "mention", lists.mentions(iri, 201)),
+                                 (CLAIMS_ABOUT_ENTITY, "claim", lists.claims_about(iri, 201))):
+            unlimited = query.replace("LIMIT", "# LIMIT")
+            found = store.query(unlimited, substitutions={ox.Variable("entity"): node["entity"]},
+                                use_default_graph_as_union=True)
+            names = [v.value for v in found.variables]
+            rows = in_order([{k: r[k] for k in names if r[k] is not None} for r in found], item)
+            expected = [{k: py(v) for k, v in r.items()} for r in rows[:201]]
+            assert [{k: r[k] for k in e} for r, e in zip(got, expected)] == expected, (iri, item)
+            assert len(got) == len(expected), (iri, item)
+            hub = max(hub, len(rows))
+    assert hub > 201, "some entity's list is cut"

@@ -22,7 +22,7 @@ from .config import Settings
 from .reading.model import Corpus
 from .store.locator import LOCATOR_TTL_S
 from .store.ownership import Ownership
-from .store import search_index
+from .store import entity_lists, search_index
 from .store.swap import build_beside, complete_versions, current_version_dir
 from .stream import manifest
 from .stream.ntriples import nq_lines
@@ -174,9 +174,12 @@ def build(settings: Settings, log: Log = lambda _m: None, force: bool = False) -
             graphs = [g for slug in changed if slug in parts
                       for g in (names.mint.article_graph(slug), names.mint.article_graph(slug) + "/draft")]
             prefixes = tuple(names.mint.article(slug) + "/" for slug in changed)
-            report.search_rows = search_index.write_updated(path, previous, new, graphs, prefixes)
+            articles = [names.mint.article(slug) for slug in changed]
+            report.search_rows = search_index.write_updated(
+                path, previous, new, graphs, prefixes, also=lambda conn: entity_lists.replace(conn, new, articles))
         else:
-            report.search_rows = search_index.write(path, search_index.rows_of(new))
+            report.search_rows = search_index.write(path, search_index.rows_of(new),
+                                                    also=lambda conn: entity_lists.fill(conn, new))
         report.seconds["search index"] = time.perf_counter() - started
 
     try:

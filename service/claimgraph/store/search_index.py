@@ -7,6 +7,9 @@ so no process scans the corpus to answer a search. A search takes the rows that 
 trigrams with the query (bm25 over trigrams: typos leave most of them intact) as candidates, and
 the API ranks only those (api/rest/search.py).
 
+The same file holds each entity's mentions and the claims about it in reading order
+(store/entity_lists.py), which the build writes through `also`.
+
 A version the build did not index (a snapshot after a SPARQL Update, a store built by older
 code) gets the same index made in memory by the process that needs it.
 """
@@ -118,13 +121,22 @@ def rows_by_parts(run: Callable[[str], list[dict]], graphs: list[str], per_query
     return list(out)
 
 
-def write(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
+# What else a version's file holds (store/entity_lists.py), written into it before it is renamed
+# into place: given the connection, it returns how many rows it wrote.
+Also = Callable[[sqlite3.Connection], int]
+
+
+def write(path: Path, rows: Iterable[tuple[str, ...]], also: Also | None = None) -> int:
     """Write the index file of a whole store's `rows` atomically."""
     with _written(path) as conn:
-        return fill(conn, rows)
+        n = fill(conn, rows)
+        if also is not None:
+            also(conn)
+        return n
 
 
-def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str], prefixes: tuple[str, ...]) -> int:
+def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str], prefixes: tuple[str, ...],
+                  also: Also | None = None) -> int:
     """A new version's index from the previous version's file, when only some articles changed:
     a copy of it without the changed and removed articles' claim rows (their IRIs start with
     `prefixes`) and without the register's rows, then the register's rows read afresh (a few per
@@ -152,6 +164,8 @@ def write_updated(path: Path, previous: Path, store: ox.Store, graphs: list[str]
         # No 'optimize' here: it rewrites the whole index (0.57 s at 1,000 articles, 5.7 s at 10,000);
         # FTS5's automerge keeps the few segments an incremental build adds in check.
         _insert(conn, fresh, optimize=False)
+        if also is not None:
+            also(conn)
         return sum(int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES.values())
 
 

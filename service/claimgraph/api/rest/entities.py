@@ -16,6 +16,7 @@ from .common import (CachedRoute, SLUG_PATTERN, addresses, context, keyset_page,
 from .envelope import check_known, choose_format, item_response, list_response, page_size
 from .queries import (CLAIMS_ABOUT_ENTITY, ENTITIES_PAGE, MENTIONS_OF_ENTITY, NESTED_LIMIT, REFERENCES_TO,
                       STATEMENTS_ABOUT)
+from .version_files import entity_lists
 from .views import CG, load_views, py
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
@@ -69,11 +70,17 @@ def entity_item(ctx: Any, iri: str) -> dict[str, Any] | None:
         return None
     item = records.entity_row(view, addr)
     node = {"entity": ox.NamedNode(iri)}
-    mentions, cut_m = nested(in_order(engine.run_trusted(MENTIONS_OF_ENTITY, node), "mention"), NESTED_LIMIT)
+    lists = entity_lists(ctx)
+    if lists is not None:  # the build's tables: the first rows in reading order, by one index range each
+        found_m, found_c = lists.mentions(iri, NESTED_LIMIT + 1), lists.claims_about(iri, NESTED_LIMIT + 1)
+    else:
+        found_m = in_order(engine.run_trusted(MENTIONS_OF_ENTITY, node), "mention")
+        found_c = in_order(engine.run_trusted(CLAIMS_ABOUT_ENTITY, node), "claim")
+    mentions, cut_m = nested(found_m, NESTED_LIMIT)
     # Each mention's entity is this one: leave it out of the nested rows.
     item["mentionedAs"] = [{k: v for k, v in m.items() if k != "entity"}
                            for m in unique_by_id(records.mention_row(r, addr) for r in mentions)]
-    claims, cut_c = nested(in_order(engine.run_trusted(CLAIMS_ABOUT_ENTITY, node), "claim"), NESTED_LIMIT)
+    claims, cut_c = nested(found_c, NESTED_LIMIT)
     item["claimsAbout"] = [_brief_claim(r, addr) for r in claims]
     statements = [r["statement"].value for r in engine.run_trusted(STATEMENTS_ABOUT, node)][:NESTED_LIMIT]
     item["statements"] = [records.statement_row(v, addr) for v in load_views(engine, statements)]

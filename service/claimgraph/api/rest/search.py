@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...store import search_index as sidx
-from ...store.remote_load import loaded_index
 from ..errors import ApiError
 from .common import CachedRoute, addresses, context
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
+from .version_files import version_file
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
@@ -132,12 +132,7 @@ def _index(ctx: Any) -> Search:
         cached = ctx.extras.get("search_index")
         if cached is not None and cached[0] == key:
             return cached[1]
-        if ctx.engine.remote is not None:
-            # The build's index, if the server is still in the state the build loaded (a front end
-            # beside the store; any write moves the state on), else one made from the server.
-            path = loaded_index(ctx.settings.store, ctx.engine.remote.config.query_url, current.name)
-        else:
-            path = sidx.index_path(ctx.settings.store, current)
+        path = version_file(ctx, current)
         if path is not None and path.is_file():
             index, source = sidx.SearchIndex.open(path), "build"
         elif ctx.engine.remote is not None:

@@ -62,8 +62,8 @@ DCT = PREFIXES["dcterms"]
 
 def py(term: Any) -> Any:
     """A pyoxigraph term as plain JSON: IRIs as strings, literals as their natural Python value."""
-    if term is None:
-        return None
+    if term is None or isinstance(term, (str, int)):  # None, or already plain (store/entity_lists.py)
+        return term
     if isinstance(term, ox.NamedNode):
         return term.value
     if isinstance(term, ox.BlankNode):
