@@ -139,3 +139,28 @@ def test_the_build_tables_give_the_first_rows_of_the_page_queries_in_reading_ord
             assert len(got) == len(expected), (iri, item)
             hub = max(hub, len(rows))
     assert hub > 201, "some entity's list is cut"
+
+
+def test_nodes_read_together_are_the_nodes_read_one_by_one(stores: tuple[Path, Path]) -> None:
+    """api/rest/views.py node_triples: a few nodes a query, and a hub among them (russia has more
+    than NODE_LIMIT triples here) sends its batch back to one bounded query per node."""
+    from claimgraph.api.rest.views import NODE_LIMIT, NODE_TRIPLES, node_triples
+    from claimgraph.config import Settings
+    from claimgraph.sparql.engine import SparqlEngine
+
+    _small, big = stores
+    engine = SparqlEngine(Settings().with_overrides(store=big))
+    base = "http://127.0.0.1:8000/id/"
+    refs = [r["r"].value for r in engine.run_trusted(
+        "SELECT DISTINCT ?r WHERE { ?r <https://w3id.org/claimgraph/ontology#refersTo> ?x } ORDER BY ?r LIMIT 60")]
+    assert len(refs) == 60
+    russia = base + "entity/russia"
+
+    def one_by_one(iris: list[str]) -> dict[str, set]:
+        return {i: {(r["p"].value, str(r["o"])) for r in engine.run_trusted(NODE_TRIPLES, {"s": ox.NamedNode(i)})}
+                for i in iris}
+
+    for iris in (refs, refs[:10] + [russia] + refs[10:20]):
+        got = node_triples(engine, iris)
+        assert {i: {(r["p"].value, str(r["o"])) for r in got[i]} for i in iris} == one_by_one(iris)
+    assert len(node_triples(engine, [russia])[russia]) == NODE_LIMIT  # bounded, as one by one

@@ -174,6 +174,28 @@ def node_view_rows(rows: list[dict[str, Any]], iri: str) -> NodeView:
 
 
 NODE_TRIPLES = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {NODE_LIMIT}"
+# Several nodes' triples in one query: an entity page lists 200 references, and one query each cost
+# ~0.6 ms of parsing and binding apiece (160 ms for the page at 1,000 articles).
+NODES_TRIPLES = "SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {subjects} }} ?s ?p ?o }} LIMIT {limit}"
+_NODES_BATCH = 25
+
+
+def node_triples(engine: Any, iris: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each IRI's triples, at most NODE_LIMIT each, as NODE_TRIPLES gives them one node at a time: a
+    few nodes a query, and only when that query passes NODE_LIMIT in all (a hub among them) are
+    its nodes asked one by one, each under its own limit."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for at in range(0, len(iris), _NODES_BATCH):
+        chunk = list(dict.fromkeys(iris[at:at + _NODES_BATCH]))
+        subjects = " ".join(f"<{iri}>" for iri in chunk)
+        rows = engine.run_trusted(NODES_TRIPLES.format(subjects=subjects, limit=NODE_LIMIT + 1))
+        if len(rows) > NODE_LIMIT:
+            for iri in chunk:
+                out[iri] = engine.run_trusted(NODE_TRIPLES, {"s": ox.NamedNode(iri)})
+            continue
+        for r in rows:
+            out.setdefault(r["s"].value, []).append(r)
+    return out
 # What a view shows of each object, for many objects at once: one index lookup per object and
 # property, instead of five OPTIONAL joins per triple of every node (which cost ~3 ms a claim).
 _DETAIL_PROPS = {"http://www.w3.org/2000/01/rdf-schema#label": "olabel", str(NIF.anchorOf): "otext",
@@ -201,7 +223,9 @@ def load_views(engine: Any, iris: list[str]) -> list[NodeView]:
                 out.append(node_view_rows(rows, iri))
                 continue
         out.append(None)
-        plain.append((len(out) - 1, iri, engine.run_trusted(NODE_TRIPLES, {"s": ox.NamedNode(iri)})))
+        plain.append((len(out) - 1, iri, []))
+    triples = node_triples(engine, [iri for _i, iri, _rows in plain])
+    plain = [(i, iri, triples.get(iri, [])) for i, iri, _rows in plain]
     details = object_details(engine, [r["o"] for _i, _iri, rows in plain for r in rows])
     for i, iri, rows in plain:
         view_rows = []
