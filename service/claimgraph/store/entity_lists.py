@@ -61,6 +61,15 @@ CLAIMS_OF = _PREFIXES + """SELECT DISTINCT ?article ?claim ?quote ?stance ?attri
   ?q nif:anchorOf ?quote ;
      nif:beginIndex ?begin .
 }"""
+# Where each claim is (its article and the start of its quote), whatever else it has: the pairs
+# below are also the claims list filtered by subject (api/rest/queries.py CLAIM_FILTERS), which asks
+# for no more than this.
+PLACED = _PREFIXES + """SELECT DISTINCT ?article ?claim ?begin WHERE {
+  VALUES ?article { %s }
+  ?article cg:hasClaim ?claim .
+  ?claim cg:quote ?q .
+  ?q nif:beginIndex ?begin .
+}"""
 ABOUT = _PREFIXES + """SELECT DISTINCT ?claim ?entity WHERE {
   VALUES ?article { %s }
   ?article cg:hasClaim ?claim .
@@ -128,16 +137,15 @@ def _mention_rows(store: ox.Store, articles: list[str]) -> list[tuple]:
 
 def _claim_rows(store: ox.Store, articles: list[str]) -> tuple[list[tuple], list[tuple]]:
     """(claims' values, (entity, article, begin, claim) pairs) of `articles`."""
-    claims, placed = [], {}
-    for r in store.query(CLAIMS_OF % _values(articles), use_default_graph_as_union=True):
-        article, claim, begin = r["article"].value, r["claim"].value, _plain(r["begin"])
-        claims.append((article, claim, begin, *(_plain(r[c]) for c in CLAIM_COLUMNS[4:])))
-        placed.setdefault(claim, set()).add((article, begin))
-    pairs = []
-    for r in store.query(ABOUT % _values(articles), use_default_graph_as_union=True):
-        claim = r["claim"].value
-        # A claim without every value the page shows is not on it (the page's query is one join).
-        pairs += [(r["entity"].value, article, begin, claim) for article, begin in placed.get(claim, ())]
+    values = _values(articles)
+    claims = [tuple(_plain(r[c]) for c in ("article", "claim", "begin", *CLAIM_COLUMNS[4:]))
+              for r in store.query(CLAIMS_OF % values, use_default_graph_as_union=True)]
+    placed: dict[str, list[tuple[str, Any]]] = {}
+    for r in store.query(PLACED % values, use_default_graph_as_union=True):
+        placed.setdefault(r["claim"].value, []).append((r["article"].value, _plain(r["begin"])))
+    pairs = [(r["entity"].value, article, begin, r["claim"].value)
+             for r in store.query(ABOUT % values, use_default_graph_as_union=True)
+             for article, begin in placed.get(r["claim"].value, ())]
     return claims, pairs
 
 
@@ -212,6 +220,17 @@ class EntityLists:
         """The first `limit` mentions of `iri` by article, then position in the text."""
         sql = f'SELECT {_M} FROM mentions WHERE entity = ? ORDER BY article, "begin", mention LIMIT ?'
         return self._first(sql, iri, MENTION_COLUMNS, limit)
+
+    def claims_after(self, iri: str, after: tuple[str, int, str] | None, limit: int) -> list[tuple[str, str, int]]:
+        """(claim, article, begin) of the claims about `iri` after `after` (article, begin, claim),
+        in that order: a page of the claims list filtered by subject, by one index range."""
+        sql = 'SELECT claim, article, "begin" FROM claims_about WHERE entity = ?'
+        params: tuple[Any, ...] = (iri,)
+        if after is not None:
+            sql += ' AND (article, "begin", claim) > (?, ?, ?)'
+            params += after
+        with self._lock:
+            return list(self._conn.execute(sql + ' ORDER BY article, "begin", claim LIMIT ?', (*params, limit)))
 
     def claims_about(self, iri: str, limit: int) -> list[dict[str, Any]]:
         """The first `limit` claims about `iri` by article, then position of the quote."""

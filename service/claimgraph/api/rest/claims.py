@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 import pyoxigraph as ox
@@ -9,13 +10,15 @@ from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...store.entity_lists import EntityLists
 from ..errors import ApiError
 from . import records
 from .common import (ITEM_PATTERN, SLUG_PATTERN, CachedRoute, _limit_of, addresses, article_filter, context,
                      entity_filter, keyset_page, views)
 from .entities import Cursor, Format, ItemFormat, Limit
 from .envelope import check_known, choose_format, decode_cursor, encode_cursor, item_response, list_response, page_size
-from .queries import ARTICLES_AFTER, claims_page
+from .queries import ARTICLES_AFTER, PAGE_LIMIT, claims_page
+from .version_files import entity_lists
 from .views import CG
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
@@ -71,6 +74,32 @@ async def article_walk(ctx: Any, filters: dict[str, Any], cursor: str | None,
     return [iri for iri, _k in page], (encode_cursor(page[-1][1], filters) if more and page else None)
 
 
+def subject_walk(lists: EntityLists, subject: str, filters: dict[str, Any], cursor: str | None,
+                 size: int) -> tuple[list[str], str | None] | None:
+    """One page of the claims about `subject` from the build's tables (store/entity_lists.py): the
+    same items, keys and cursors as claims_page({"subject"}), which sorts every claim about the
+    subject per page (a hub has one in most articles). None for a cursor this walk cannot place
+    (the query then answers it, comparing keys as strings)."""
+    after = decode_cursor(cursor, filters)
+    position = None
+    if after is not None:
+        if not isinstance(after, str):
+            raise ApiError(400, "bad_cursor", "cursor does not belong to this list", parameter="cursor")
+        parts = after.split("\t")
+        if len(parts) != 3 or len(parts[1]) != 10 or not parts[1].isdigit():
+            return None
+        position = (parts[0], int(parts[1]), parts[2])
+    rows = lists.claims_after(subject, position, PAGE_LIMIT)
+    items: dict[str, str] = {}
+    for claim, article, begin in rows:
+        if not isinstance(begin, int) or not 0 <= begin < 10 ** 10:
+            return None  # an offset the query's zero-padding would not sort as a number
+        items.setdefault(claim, f"{article}\t{begin:010d}\t{claim}")  # the query's ?key
+    page = list(items.items())[:size]
+    more = len(items) > size or len(rows) >= PAGE_LIMIT
+    return [iri for iri, _k in page], (encode_cursor(page[-1][1], filters) if more and page else None)
+
+
 @router.get("/claims", summary="List claims, filtered")
 async def list_claims(
     request: Request,
@@ -104,7 +133,12 @@ async def list_claims(
         "hedged": ox.Literal(hedged) if hedged is not None else None,
     }
     given = frozenset(k for k, v in subs.items() if v is not None)
-    if given:
+    lists = entity_lists(ctx) if given == {"subject"} else None
+    walked = None if lists is None else await asyncio.to_thread(
+        subject_walk, lists, subs["subject"].value, filters, cursor, size)
+    if walked is not None:
+        iris, nxt = walked
+    elif given:
         iris, nxt = await keyset_page(ctx, claims_page(given), subs, filters, cursor, size)
     else:
         iris, nxt = await article_walk(ctx, filters, cursor, size)
