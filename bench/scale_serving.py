@@ -60,7 +60,8 @@ def _stats(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(s) * 1000, 2), "p99_ms": round(s[min(len(s) - 1, int(len(s) * 0.99))] * 1000, 2)}
 
 
-def _time(client: httpx.Client, requests: list[tuple[str, dict]]) -> dict[str, float]:
+def _time(client: httpx.Client, requests: list[tuple[str, dict]], rows: list[int] | None = None) -> dict[str, float]:
+    """p50/p99 of `requests` one at a time; each SPARQL answer's row count appended to `rows`."""
     samples = []
     for path, params in requests:
         t = time.perf_counter()
@@ -68,7 +69,27 @@ def _time(client: httpx.Client, requests: list[tuple[str, dict]]) -> dict[str, f
         samples.append(time.perf_counter() - t)
         if r.status_code != 200:
             raise RuntimeError(f"{path} {params} -> {r.status_code}: {r.text[:300]}")
+        if rows is not None:
+            rows.append(len(r.json()["results"]["bindings"]))
     return _stats(samples)
+
+
+def _same_rows(kind: str, ours: list[int], theirs: list[int]) -> None:
+    """Both servers answered every query with as many rows (a peer answering nothing is no peer)."""
+    if ours != theirs or not any(ours):
+        raise RuntimeError(f"{kind}: claimgraph and oxigraph answered different row counts: {ours[:5]} vs {theirs[:5]}")
+
+
+def _named_sparql(requests: list[tuple[str, dict]], base: str) -> list[str]:
+    """The SPARQL the named-query requests run (their parameters bound as claimgraph binds them), for
+    `oxigraph serve` to answer the same question."""
+    from claimgraph.named.loader import load_query
+    from claimgraph.namespaces import Minter
+    from claimgraph.sparql.bindings import with_bindings
+
+    mint = Minter(base)
+    q = load_query(Path(__file__).resolve().parents[1] / "queries" / "claims-about.rq", mint)
+    return [with_bindings(q.sparql, q.bindings(params, mint)) for _path, params in requests]
 
 
 def _sparql_kinds(store: Path, n: int, base: str) -> dict[str, list[str]]:
@@ -109,7 +130,10 @@ def measure(store: Path, requests: int = 60, base: str = "http://127.0.0.1:8000/
     cg = subprocess.Popen([str(CLAIMGRAPH), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True)
     oxs = subprocess.Popen([str(OXIGRAPH), "serve-read-only", "--location", str(store.resolve()),
-                            "--bind", f"127.0.0.1:{ox_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            "--bind", f"127.0.0.1:{ox_port}",
+                            # Queries see the union of the named graphs, as claimgraph's do (without it
+                            # oxigraph's default graph is empty and every answer had no rows).
+                            "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            text=True)
     out: dict = {"requests": requests}
     try:
@@ -133,11 +157,16 @@ def measure(store: Path, requests: int = 60, base: str = "http://127.0.0.1:8000/
                 accept = {"Accept": "application/sparql-results+json"}
                 c.headers.update(accept)
                 o.headers.update(accept)
-                out[kind] = {"claimgraph": _time(c, [("/sparql", {"query": q}) for q in texts]),
-                             "oxigraph": _time(o, [("/query", {"query": q}) for q in texts])}
+                ours, theirs = [], []
+                out[kind] = {"claimgraph": _time(c, [("/sparql", {"query": q}) for q in texts], ours),
+                             "oxigraph": _time(o, [("/query", {"query": q}) for q in texts], theirs)}
+                _same_rows(kind, ours, theirs)
             c.headers["Accept"] = "application/json"
             for kind, reqs in _rest_kinds(slugs, ids, names, requests).items():
                 out[kind] = {"claimgraph": _time(c, reqs)}
+            # The named query's own SPARQL on oxigraph: what the question costs the engine itself.
+            named = _rest_kinds(slugs, ids, names, requests)["named query"]
+            out["named query"]["oxigraph"] = _time(o, [("/query", {"query": q}) for q in _named_sparql(named, base)])
         out["rss"] = {"claimgraph": proc_tree.tree_rss(cg.pid), "oxigraph": proc_tree.tree_rss(oxs.pid)}
     finally:
         for p in (cg, oxs):

@@ -4,14 +4,15 @@ reading order, kept in the version's index file beside the search tables (store/
 An entity named in every article has as many mentions as the corpus has articles, and the store
 can only give them unordered: the page took the first 201 solutions and sorted those (139 ms at
 10,000 articles, ~9 index lookups and a dozen decoded terms per row). Here the build writes every
-row once, with its values already plain, indexed by (entity, article, begin): a page reads its
-first 201 rows in order by one index range (a few ms at any size), and they are the first in
-reading order, not an arbitrary 201.
+row once, with its values already plain, keyed by (entity, article, begin): a page reads its first
+201 rows in order by one index range, and they are the first in reading order, not an arbitrary
+201. The (entity, article, begin, claim) pairs are also the claims list filtered by subject in its
+key order, so its pages are index ranges too (api/rest/claims.py subject_walk).
 
-The rows are what the page's two SPARQL queries (api/rest/queries.py MENTIONS_OF_ENTITY and
-CLAIMS_ABOUT_ENTITY) give over the union graph, read a few articles at a time so that memory
-stays bounded and an incremental build reads only the articles it replaced. A version without
-these tables (made by a write through the API, or by older code) is served by those queries.
+The rows are what the page's queries (api/rest/queries.py MENTIONS_OF_ENTITY, CLAIMS_ABOUT_ENTITY
+and the subject filter of claims_page) give over the union graph, read a few articles at a time so
+that memory stays bounded and an incremental build reads only the articles it replaced. A version
+without these tables (made by a write through the API, or by older code) is served by the queries.
 """
 
 from __future__ import annotations
