@@ -196,6 +196,8 @@ def node_triples(engine: Any, iris: list[str]) -> dict[str, list[dict[str, Any]]
         for r in rows:
             out.setdefault(r["s"].value, []).append(r)
     return out
+
+
 # What a view shows of each object, for many objects at once: one index lookup per object and
 # property, instead of five OPTIONAL joins per triple of every node (which cost ~3 ms a claim).
 _DETAIL_PROPS = {"http://www.w3.org/2000/01/rdf-schema#label": "olabel", str(NIF.anchorOf): "otext",
