@@ -164,3 +164,29 @@ def test_nodes_read_together_are_the_nodes_read_one_by_one(stores: tuple[Path, P
         got = node_triples(engine, iris)
         assert {i: {(r["p"].value, str(r["o"])) for r in got[i]} for i in iris} == one_by_one(iris)
     assert len(node_triples(engine, [russia])[russia]) == NODE_LIMIT  # bounded, as one by one
+
+
+def test_the_web_page_of_a_hub_lists_the_first_claims_and_links_to_the_rest(stores: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """/entity/russia at 300 articles: the first 200 claims about it, marked as more and linked to the
+    paged list, and at most 201 incoming links in (predicate, subject) order, not every claim and link."""
+    import re
+
+    _small, big = stores
+    server = start_server(big, tmp_path)
+    try:
+        with server.client(timeout=120) as c:
+            r = c.get("/entity/russia")
+            api = c.get("/api/claims", params={"subject": "russia", "limit": 200}).json()
+    finally:
+        server.stop()
+    assert r.status_code == 200, r.text[:300]
+    page = r.text
+    assert "Claims about Russia (200+)" in page
+    assert 'href="/api/claims?subject=russia"' in page
+    about = page.split('id="about"', 1)[1].split("<h2", 1)[0]
+    shown = list(dict.fromkeys(re.findall(r'>(synthetic-\d+/c\d+)</a>', about)))
+    assert api["next"] and len(api["rows"]) == 200
+    incoming = page.split("Links to it (incoming)", 1)[1].split("</table>", 1)[0]
+    assert 0 < incoming.count("<tr>") <= 201
+    assert shown == [row["claimId"] for row in api["rows"]], (shown[:3], api["rows"][0].get("claimId"))

@@ -145,7 +145,7 @@ class Web:
         groups: list[dict[str, Any]] = []
         label = rid
         if rid:
-            page = await data.entity(self.ctx, rid) if WORD.match(rid) else None
+            page = await data.entity(self.ctx, rid, data.MAX_ITEMS) if WORD.match(rid) else None
             if page is None:
                 raise await unknown_entity(self.ctx, rid, "entity", prefix="entity: ")
             label = page["entity"].get("label") or rid
@@ -169,6 +169,9 @@ class Web:
         return self.pages.render("docs.html", title="API docs")
 
 
+FACET_VALUES = 12
+
+
 def _claim_facets(claims: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
     seen: dict[str, dict[str, Any]] = {c["id"]: c for c in claims}
     out: dict[str, dict[str, int]] = {k: {} for k in ("claimant", "stance", "kind", "voice", "hedged", "article")}
@@ -179,7 +182,8 @@ def _claim_facets(claims: list[dict[str, Any]]) -> dict[str, list[tuple[str, int
                              ("article", (c.get("article") or {}).get("id", "").rsplit("/", 1)[-1])):
             if value:
                 out[facet][value] = out[facet].get(value, 0) + 1
-    return {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in out.items() if v}
+    # The most frequent values of each facet: at 1,000 articles every article's author is a claimant.
+    return {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_VALUES] for k, v in out.items() if v}
 
 
 def _by_claimant(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
