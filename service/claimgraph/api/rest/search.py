@@ -9,7 +9,7 @@ never reaches SPARQL at all.
 from __future__ import annotations
 
 import asyncio
-import threading
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -22,7 +22,7 @@ from ..errors import ApiError
 from .common import CachedRoute, addresses, context
 from .entities import Cursor, Format, Limit
 from .envelope import check_known, choose_format, decode_cursor, encode_cursor, list_response, page_size
-from .version_files import version_file
+from .version_files import per_version, version_file
 
 router = APIRouter(prefix="/api", tags=["REST lookups"], route_class=CachedRoute)
 
@@ -120,31 +120,20 @@ def _rank(rows: list[sidx.Row], q: str, resource: str | None) -> list[dict[str, 
     return Ranker(entries).search(q, resource)
 
 
-_lock = threading.Lock()
-
-
 def _index(ctx: Any) -> Search:
     """The search of the live store version: its index file when the build wrote one, else (a
     snapshot after a SPARQL Update, a store from older code) one made in memory, once."""
-    current = ctx.engine.locator.current()
-    key = (str(current), ctx.engine.generation)
-    with _lock:
-        cached = ctx.extras.get("search_index")
-        if cached is not None and cached[0] == key:
-            return cached[1]
+    def make(current: Path) -> Search:
         path = version_file(ctx, current)
         if path is not None and path.is_file():
-            index, source = sidx.SearchIndex.open(path), "build"
-        elif ctx.engine.remote is not None:
+            return Search(sidx.SearchIndex.open(path), "build")
+        if ctx.engine.remote is not None:
             graphs = ctx.engine.remote.graph_names(ctx.engine.locator.version())
-            index, source = sidx.SearchIndex.in_memory(sidx.rows_by_parts(ctx.engine.run_trusted, graphs)), "memory"
-        else:
-            rows = ctx.engine.run_trusted(sidx.SEARCH_ROWS)
-            index = sidx.SearchIndex.in_memory(tuple(r[c].value for c in sidx.COLUMNS) for r in rows)
-            source = "memory"
-        search = Search(index, source)
-        ctx.extras["search_index"] = (key, search)
-        return search
+            return Search(sidx.SearchIndex.in_memory(sidx.rows_by_parts(ctx.engine.run_trusted, graphs)), "memory")
+        rows = ctx.engine.run_trusted(sidx.SEARCH_ROWS)
+        return Search(sidx.SearchIndex.in_memory(tuple(r[c].value for c in sidx.COLUMNS) for r in rows), "memory")
+
+    return per_version(ctx, "search_index", make)
 
 
 def _row(hit: dict[str, Any], addr: Any) -> dict[str, Any]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from ...store import search_index as sidx
 from ...store.entity_lists import EntityLists, has_tables
 from ...store.remote_load import loaded_index
 
 _lock = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+T = TypeVar("T")
 
 
 def version_file(ctx: Any, current: Path) -> Path | None:
@@ -24,22 +26,34 @@ def version_file(ctx: Any, current: Path) -> Path | None:
     return sidx.index_path(ctx.settings.store, current)
 
 
+def per_version(ctx: Any, name: str, make: Callable[[Path], T]) -> T:
+    """`make(current)` for the live version, made once per version and write generation and kept in
+    ctx.extras[name] (what the search and the entity lists open from the version's file)."""
+    current = ctx.engine.locator.current()
+    key = (str(current), ctx.engine.generation)
+    with _lock:  # one lock per name: a search index made in memory (minutes at 10,000) blocks no other
+        lock = _locks.setdefault(name, threading.Lock())
+    with lock:
+        cached = ctx.extras.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = make(current)
+        ctx.extras[name] = (key, value)
+        return value
+
+
 def entity_lists(ctx: Any) -> EntityLists | None:
     """The live version's entity lists, or None when its file does not have them (a version made by
     a write through the API, or by older code): the caller then asks the store."""
-    current = ctx.engine.locator.current()
-    key = (str(current), ctx.engine.generation)
-    with _lock:
-        cached = ctx.extras.get("entity_lists")
-        if cached is not None and cached[0] == key:
-            return cached[1]
+    def open_lists(current: Path) -> EntityLists | None:
         path = version_file(ctx, current)
-        lists = None
-        if path is not None and path.is_file():
-            # immutable=1: the file never changes once written (a new version has a new file).
-            conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-            lists = EntityLists(conn) if has_tables(conn) else None
-            if lists is None:
-                conn.close()
-        ctx.extras["entity_lists"] = (key, lists)
-        return lists
+        if path is None or not path.is_file():
+            return None
+        # immutable=1: the file never changes once written (a new version has a new file).
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        if has_tables(conn):
+            return EntityLists(conn)
+        conn.close()
+        return None
+
+    return per_version(ctx, "entity_lists", open_lists)
