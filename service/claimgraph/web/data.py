@@ -18,9 +18,8 @@ from ..api.context import AppContext
 from ..api.rest import records
 from ..api.rest.articles import _article_item
 from ..api.rest.common import addresses, keyset_page, unique_by_id
-from ..api.rest.claims import subject_walk
+from ..api.rest.claims import about_page
 from ..api.rest.entities import entity_item
-from ..api.rest.version_files import entity_lists
 from ..api.rest.envelope import MAX_LIMIT
 from ..api.rest.queries import ARTICLES_PAGE, MENTIONS_IN_SENTENCE, NESTED_LIMIT, claims_page
 from ..api.rest.views import PREFIX_BLOCK, load_views, node_view_rows, object_details, py
@@ -246,10 +245,9 @@ async def _entity(ctx: AppContext, entity_id: str, limit: int) -> dict[str, Any]
     node = ox.NamedNode(iri)
     made, more_made = await _first(ctx, claims_page(frozenset({"claimant"})), {"claimant": node},
                                    {"claimant": entity_id}, limit)
-    lists = entity_lists(ctx) if limit <= MAX_LIMIT else None
-    walked = None if lists is None else await asyncio.to_thread(subject_walk, lists, iri, {}, None, limit)
-    if walked is not None:  # the build's table of claims about each entity, in the same order
-        about, more_about = walked[0], walked[1] is not None
+    if limit <= MAX_LIMIT:  # one page of the claims list by subject, as /api/claims?subject= reads it
+        about, cursor = await about_page(ctx, node, {"subject": entity_id}, None, limit)
+        more_about = cursor is not None
     else:
         about, more_about = await _first(ctx, claims_page(frozenset({"subject"})), {"subject": node},
                                          {"subject": entity_id}, limit)

@@ -100,6 +100,18 @@ def subject_walk(lists: EntityLists, subject: str, filters: dict[str, Any], curs
     return [iri for iri, _k in page], (encode_cursor(page[-1][1], filters) if more and page else None)
 
 
+async def about_page(ctx: Any, subject: ox.NamedNode, filters: dict[str, Any], cursor: str | None,
+                     size: int) -> tuple[list[str], str | None]:
+    """A page of the claims about `subject` alone: from the build's table when the live version has
+    one (subject_walk), else the keyset query; the same items and cursors either way."""
+    lists = entity_lists(ctx)
+    walked = None if lists is None else await asyncio.to_thread(
+        subject_walk, lists, subject.value, filters, cursor, size)
+    if walked is not None:
+        return walked
+    return await keyset_page(ctx, claims_page(frozenset({"subject"})), {"subject": subject}, filters, cursor, size)
+
+
 @router.get("/claims", summary="List claims, filtered")
 async def list_claims(
     request: Request,
@@ -133,11 +145,8 @@ async def list_claims(
         "hedged": ox.Literal(hedged) if hedged is not None else None,
     }
     given = frozenset(k for k, v in subs.items() if v is not None)
-    lists = entity_lists(ctx) if given == {"subject"} else None
-    walked = None if lists is None else await asyncio.to_thread(
-        subject_walk, lists, subs["subject"].value, filters, cursor, size)
-    if walked is not None:
-        iris, nxt = walked
+    if given == {"subject"}:
+        iris, nxt = await about_page(ctx, subs["subject"], filters, cursor, size)
     elif given:
         iris, nxt = await keyset_page(ctx, claims_page(given), subs, filters, cursor, size)
     else:

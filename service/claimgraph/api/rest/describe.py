@@ -28,9 +28,10 @@ GRAPH_EXISTS = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
 GRAPH_CONTENT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 10000"
 GRAPH_CAP = 10000
 MAX_HASH_OBJECTS = 500
-# Ordered: which 201 a hub shows must not depend on the backend's row order.
 # What points at a node: the first 201 links the store yields, then sorted here. ORDER BY over all of
 # them sorted every mention of a state named in every article before its LIMIT (27 s at 1,000 articles).
+# The price: for a node with more than 201 links, which 201 are shown depends on the backend's row
+# order (the list is shown in a stable order, and the page says what the SPARQL is for all of them).
 INCOMING = "SELECT ?o ?s ?p WHERE { ?s ?p ?o } LIMIT 201"
 LABELS = PREFIX_BLOCK + "SELECT ?s ?slabel WHERE {{ VALUES ?s {{ {subjects} }} ?s rdfs:label ?slabel }}"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
